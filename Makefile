@@ -1,0 +1,46 @@
+# The README's commands. Everything installs into .venv from pyproject.toml.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: install run test lint format translations extract-messages update-messages bench clean
+
+install: $(STAMP) translations
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+# Compiled catalogs are built, never committed.
+translations: $(STAMP)
+	$(BIN)/pybabel compile --statistics -d eventhub/translations
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project eventhub -o eventhub/translations/messages.pot .
+
+update-messages: extract-messages
+	$(BIN)/pybabel update --no-fuzzy-matching -i eventhub/translations/messages.pot -d eventhub/translations
+
+# Serve the demo on http://127.0.0.1:5000 with an embedded SQLite database.
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) eventhub demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

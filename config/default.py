@@ -1,0 +1,52 @@
+"""Default settings: an embedded SQLite database in the instance folder and mail to the log.
+
+Every key can be overridden from the environment as ``EVENTHUB_<KEY>`` (values are parsed as
+JSON where they can be, so ``EVENTHUB_MAIL_PORT=587`` is a number). ``EVENTHUB_DATABASE_URL``
+is the short way to point at PostgreSQL, e.g.
+``postgresql+psycopg://eventhub@127.0.0.1/eventhub``.
+"""
+
+# None means: sqlite:///<instance folder>/eventhub.db
+DATABASE_URL = None
+SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+# None means: taken from EVENTHUB_SECRET_KEY, else generated once into the instance folder.
+SECRET_KEY = None
+
+# Registration forms are small; anything larger is refused with 413.
+MAX_CONTENT_LENGTH = 256 * 1024
+
+WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; phones stay on a page
+
+BABEL_DEFAULT_LOCALE = "en"
+BABEL_DEFAULT_TIMEZONE = "Europe/Helsinki"
+LANGUAGES = ["fi", "en"]
+
+# The address used in links inside mail and calendar feeds, e.g. "https://events.example.fi".
+# None means: taken from the request (fine for development).
+SITE_URL = None
+SITE_NAME = "eventhub"
+
+# Mail. With no MAIL_SERVER, messages are written to the log (development only).
+MAIL_SERVER = None
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USE_SSL = False
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_DEFAULT_SENDER = "eventhub <no-reply@eventhub.localhost>"
+MAIL_TIMEOUT = 10
+# "inline": the request that queued a message delivers it right after its commit.
+# "worker": only `flask eventhub send-mail --loop` delivers (production).
+MAIL_DELIVERY = "inline"
+# Seconds between delivery attempts grow as base * 2**attempts, capped; after the last
+# attempt a message is marked failed and kept for an operator to look at.
+MAIL_RETRY_BASE_SECONDS = 30
+MAIL_RETRY_MAX_SECONDS = 3600
+MAIL_MAX_ATTEMPTS = 12
+
+# Hours before an event's start when the reminder is sent.
+REMINDER_HOURS_BEFORE = 24
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,0 +1,15 @@
+"""An example for production. Copy it next to the deployment, fill it in, and point
+EVENTHUB_CONFIG at it -- or set the same keys as EVENTHUB_<KEY> environment variables.
+See docs/operations.md."""
+
+DATABASE_URL = "postgresql+psycopg://eventhub@127.0.0.1:5432/eventhub"
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 10, "max_overflow": 5, "pool_pre_ping": True}
+# SECRET_KEY: set EVENTHUB_SECRET_KEY in the environment; never commit it.
+SITE_URL = "https://events.example.fi"
+SESSION_COOKIE_SECURE = True
+PREFERRED_URL_SCHEME = "https"
+MAIL_SERVER = "smtp.example.fi"
+MAIL_PORT = 587
+MAIL_USE_TLS = True
+MAIL_DEFAULT_SENDER = "eventhub <events@example.fi>"
+MAIL_DELIVERY = "worker"

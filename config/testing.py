@@ -1,0 +1,8 @@
+"""Settings for the test suite; the tests pass the database URL themselves."""
+
+TESTING = True
+SECRET_KEY = "testing-only-secret"  # noqa: S105 - never used outside the tests
+SERVER_NAME = "eventhub.test"
+SITE_URL = "http://eventhub.test"
+MAIL_DEFAULT_SENDER = "eventhub <no-reply@eventhub.test>"
+MAIL_RETRY_BASE_SECONDS = 1

@@ -1,0 +1,95 @@
+"""eventhub: event and workshop registration for civic development work."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from eventhub.extensions import babel, csrf, db, login_manager, mail, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = ROOT / "config"
+
+
+def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False) -> Flask:
+    """Build the application: config -> extensions -> blueprints -> CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+    _configure(app, overrides, testing)
+
+    from eventhub.core import db as core_db
+    from eventhub.core.services import outbox
+    from eventhub.web import init_web
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    mail.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    with app.app_context():
+        core_db.install_sqlite_pragmas(db.engine)
+    outbox.init_app(app)
+
+    from eventhub import cli, events, forums, hackathons, health, registration, workshops
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(events.bp)
+    app.register_blueprint(registration.bp)
+    app.register_blueprint(workshops.bp, url_prefix="/workshops")
+    app.register_blueprint(hackathons.bp, url_prefix="/hackathons")
+    app.register_blueprint(forums.bp, url_prefix="/forums")
+    init_web(app)
+    cli.init_app(app)
+    return app
+
+
+def _configure(app: Flask, overrides: dict[str, Any] | None, testing: bool) -> None:
+    app.config.from_pyfile(str(CONFIG_DIR / "default.py"))
+    if testing:
+        app.config.from_pyfile(str(CONFIG_DIR / "testing.py"))
+    if os.environ.get("EVENTHUB_CONFIG"):
+        app.config.from_envvar("EVENTHUB_CONFIG")
+    app.config.from_prefixed_env("EVENTHUB")
+    if overrides:
+        app.config.update(overrides)
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    url = app.config.get("DATABASE_URL") or (f"sqlite:///{Path(app.instance_path) / 'eventhub.db'}")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+    # Flask-Mail reads MAIL_SUPPRESS_SEND; we never let it pretend to send.
+    app.config.setdefault("MAIL_SUPPRESS_SEND", False)
+    logging.getLogger("eventhub").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+
+
+def _instance_secret(path: Path) -> str:
+    """A secret key generated once and kept in the instance folder (readable by owner only)."""
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def _select_locale() -> str:
+    from flask import current_app, has_request_context, request, session
+
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )

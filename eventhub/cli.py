@@ -1,0 +1,62 @@
+"""`flask --app wsgi eventhub ...` commands."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from eventhub.core.models import Project, Role, User
+from eventhub.extensions import db
+
+group = AppGroup("eventhub", help="eventhub administration.")
+
+
+@group.command("demo")
+def demo_command() -> None:
+    """Load the demo data (safe to run again: what exists is left alone)."""
+    from eventhub.demo import load_demo
+
+    created = load_demo()
+    db.session.commit()
+    click.echo(f"Demo data ready ({created} projects added).")
+
+
+@group.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.MANAGER.value)
+@click.option("--project", "project_codes", multiple=True, help="Project code (repeatable).")
+def create_user_command(email: str, name: str, role: str, project_codes: tuple[str, ...]) -> None:
+    """Create an organiser account.
+
+    The password is read from a prompt, or from the first line of stdin when it is not a
+    terminal; never from an argument, where it would end up in shell history and `ps`.
+    """
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 10:
+        raise click.BadParameter("at least 10 characters", param_hint="password")
+    email = email.strip().lower()
+    if db.session.scalar(select(User).where(User.email == email)):
+        raise click.ClickException(f"a user with the email {email} exists already")
+    projects = []
+    for code in project_codes:
+        project = db.session.scalar(select(Project).where(Project.code == code))
+        if project is None:
+            raise click.ClickException(f"no project with the code {code}")
+        projects.append(project)
+    user = User(email=email, name=name, role=Role(role), projects=projects)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {role} {email}.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(group)

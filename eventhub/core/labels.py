@@ -1,0 +1,81 @@
+"""Human names of the enumerations, translated at display time."""
+
+from flask_babel import lazy_gettext as _l
+
+from eventhub.core.models import (
+    AgeBand,
+    Country,
+    EventKind,
+    EventStatus,
+    Gender,
+    LabourStatus,
+    RegistrationStatus,
+)
+
+KIND_LABELS = {
+    EventKind.WORKSHOP: _l("Workshop"),
+    EventKind.HACKATHON: _l("Hackathon"),
+    EventKind.FORUM: _l("Forum"),
+    EventKind.TRAINING: _l("Training"),
+    EventKind.INFO_SESSION: _l("Info session"),
+    EventKind.NETWORK_MEETING: _l("Network meeting"),
+    EventKind.STUDY_TRIP: _l("Study trip"),
+    EventKind.MENTORING: _l("Mentoring"),
+    EventKind.GUIDANCE: _l("Guidance"),
+}
+
+KIND_PLURALS = {
+    EventKind.WORKSHOP: _l("Workshops"),
+    EventKind.HACKATHON: _l("Hackathons"),
+    EventKind.FORUM: _l("Forums"),
+}
+
+EVENT_STATUS_LABELS = {
+    EventStatus.DRAFT: _l("Draft"),
+    EventStatus.PUBLISHED: _l("Published"),
+    EventStatus.CANCELLED: _l("Cancelled"),
+    EventStatus.HELD: _l("Held"),
+}
+
+REGISTRATION_STATUS_LABELS = {
+    RegistrationStatus.PENDING: _l("Waiting for approval"),
+    RegistrationStatus.CONFIRMED: _l("Confirmed"),
+    RegistrationStatus.WAITLISTED: _l("On the waiting list"),
+    RegistrationStatus.CANCELLED: _l("Cancelled"),
+    RegistrationStatus.REJECTED: _l("Not accepted"),
+}
+
+COUNTRY_LABELS = {
+    Country.FI: _l("Finland"),
+    Country.LV: _l("Latvia"),
+    Country.EE: _l("Estonia"),
+}
+
+GENDER_LABELS = {
+    Gender.WOMAN: _l("Woman"),
+    Gender.MAN: _l("Man"),
+    Gender.NON_BINARY: _l("Non-binary"),
+    Gender.UNDISCLOSED: _l("Prefer not to say"),
+}
+
+AGE_BAND_LABELS = {
+    AgeBand.UNDER_18: _l("Under 18"),
+    AgeBand.AGE_18_29: _l("18-29"),
+    AgeBand.AGE_30_54: _l("30-54"),
+    AgeBand.AGE_55_PLUS: _l("55 and over"),
+}
+
+LABOUR_STATUS_LABELS = {
+    LabourStatus.EMPLOYED: _l("Employed"),
+    LabourStatus.UNEMPLOYED: _l("Unemployed"),
+    LabourStatus.LONG_TERM_UNEMPLOYED: _l("Long-term unemployed"),
+    LabourStatus.INACTIVE: _l("Outside the labour force"),
+    LabourStatus.IN_EDUCATION: _l("In education or training"),
+}
+
+LANGUAGE_NAMES = {
+    "fi": "Suomi",
+    "en": "English",
+    "lv": "Latviešu",
+    "et": "Eesti",
+}

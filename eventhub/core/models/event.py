@@ -1,0 +1,116 @@
+"""Events of every kind, and the questions an organiser adds to an event's form."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventhub.core.db import UTCDateTime
+from eventhub.core.models.base import EventKind, EventStatus, Timestamps, str_enum
+from eventhub.core.models.places import Municipality
+from eventhub.core.models.project import Project
+from eventhub.extensions import db
+
+
+def new_uid() -> str:
+    return f"{uuid.uuid4()}@eventhub"
+
+
+class Event(Timestamps, db.Model):
+    """One occasion people can register for and attend.
+
+    ``starts_at``/``ends_at`` are stored in UTC; ``timezone`` is the IANA zone the event is
+    shown, mailed and exported in. ``uid`` never changes; ``sequence`` grows whenever the time,
+    place or status changes, so calendar applications replace their copy.
+    """
+
+    __tablename__ = "event"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        Index("ix_event_status_starts_at", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(128), unique=True, default=new_uid)
+    sequence: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind, "event_kind"), index=True)
+    status: Mapped[EventStatus] = mapped_column(
+        str_enum(EventStatus, "event_status"), default=EventStatus.DRAFT
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Helsinki")
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    online_url: Mapped[str | None] = mapped_column(String(500))
+    language: Mapped[str] = mapped_column(String(8), default="fi")
+    # None: no limit on places.
+    capacity: Mapped[int | None]
+    waitlist_enabled: Mapped[bool] = mapped_column(default=True)
+    requires_approval: Mapped[bool] = mapped_column(default=False)
+    registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
+
+    project: Mapped[Project | None] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+    questions: Mapped[list[EventQuestion]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventQuestion.position"
+    )
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def local_start(self) -> datetime:
+        return self.starts_at.astimezone(self.tz)
+
+    @property
+    def local_end(self) -> datetime:
+        return self.ends_at.astimezone(self.tz)
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in (EventStatus.PUBLISHED, EventStatus.CANCELLED, EventStatus.HELD)
+
+    def __repr__(self) -> str:
+        return f"<Event {self.id} {self.title!r}>"
+
+
+class QuestionType(enum.StrEnum):
+    SHORT_TEXT = "short_text"
+    LONG_TEXT = "long_text"
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    YES_NO = "yes_no"
+
+
+class EventQuestion(db.Model):
+    """A question of the event's own on its signup form. Answers are kept on the registration
+    under the question's id, so renaming a question keeps the answers."""
+
+    __tablename__ = "event_question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    label: Mapped[str] = mapped_column(String(300))
+    help_text: Mapped[str] = mapped_column(String(500), default="")
+    type: Mapped[QuestionType] = mapped_column(str_enum(QuestionType, "question_type"))
+    required: Mapped[bool] = mapped_column(default=False)
+    choices: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    event: Mapped[Event] = relationship(back_populates="questions")

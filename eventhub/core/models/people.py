@@ -1,0 +1,169 @@
+"""People, their registrations, and who actually came."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventhub.core.db import UTCDateTime, utcnow
+from eventhub.core.models.base import RegistrationStatus, Timestamps, str_enum
+from eventhub.core.models.event import Event
+from eventhub.core.models.places import Municipality, Organisation
+from eventhub.extensions import db
+
+
+def normalise_email(email: str) -> str:
+    """The key people are deduplicated by: trimmed and case-folded.
+
+    Dots and plus-tags are kept: they are significant to most mail servers.
+    """
+    return email.strip().casefold()
+
+
+class Gender(enum.StrEnum):
+    WOMAN = "woman"
+    MAN = "man"
+    NON_BINARY = "non_binary"
+    UNDISCLOSED = "undisclosed"
+
+
+class AgeBand(enum.StrEnum):
+    UNDER_18 = "under_18"
+    AGE_18_29 = "18_29"
+    AGE_30_54 = "30_54"
+    AGE_55_PLUS = "55_plus"
+
+
+class LabourStatus(enum.StrEnum):
+    EMPLOYED = "employed"
+    UNEMPLOYED = "unemployed"
+    LONG_TERM_UNEMPLOYED = "long_term_unemployed"
+    INACTIVE = "inactive"
+    IN_EDUCATION = "in_education"
+
+
+class Person(Timestamps, db.Model):
+    """Somebody who registered or attended; one row per normalised email address."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # None once anonymised; walk-ins without an email have none either.
+    email_normalised: Mapped[str | None] = mapped_column(String(254), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    municipality: Mapped[Municipality | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Person {self.id}>"
+
+
+class Registration(Timestamps, db.Model):
+    """A person's place (or wish for one) at an event.
+
+    ``queue_no`` orders the waiting list: the lowest waiting number is promoted first. A
+    waiting person's position is derived from it (see services.registration), never stored, so
+    it has no gaps. The manage token is kept only as its SHA-256 hash.
+    """
+
+    __tablename__ = "registration"
+    __table_args__ = (
+        UniqueConstraint("event_id", "person_id"),
+        Index("ix_registration_event_status", "event_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
+    status: Mapped[RegistrationStatus] = mapped_column(
+        str_enum(RegistrationStatus, "registration_status")
+    )
+    queue_no: Mapped[int] = mapped_column(default=0)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    accessibility_needs: Mapped[str] = mapped_column(Text, default="")
+    dietary_needs: Mapped[str] = mapped_column(Text, default="")
+    gender: Mapped[Gender | None] = mapped_column(str_enum(Gender, "gender"))
+    age_band: Mapped[AgeBand | None] = mapped_column(str_enum(AgeBand, "age_band"))
+    labour_status: Mapped[LabourStatus | None] = mapped_column(
+        str_enum(LabourStatus, "labour_status")
+    )
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    manage_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+    person: Mapped[Person] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+
+    @property
+    def holds_place(self) -> bool:
+        return self.status in (RegistrationStatus.CONFIRMED, RegistrationStatus.PENDING)
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id} {self.status}>"
+
+
+class Attendance(db.Model):
+    """One participation: a registered person marked present, or a walk-in.
+
+    Person and organisation are copied from the registration at check-in so that indicators
+    read one table.
+    """
+
+    __tablename__ = "attendance"
+    __table_args__ = (
+        CheckConstraint(
+            "registration_id IS NOT NULL OR walk_in_name IS NOT NULL", name="registered_or_walk_in"
+        ),
+        Index("ix_attendance_event_org", "event_id", "organisation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registration.id", ondelete="CASCADE"), unique=True
+    )
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
+    walk_in_name: Mapped[str | None] = mapped_column(String(200))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship()
+    registration: Mapped[Registration | None] = relationship()
+    person: Mapped[Person | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+
+
+class Headcount(db.Model):
+    """People counted at the door without names (a forum audience, a talk at a fair).
+
+    Reported beside participations, never added to them.
+    """
+
+    __tablename__ = "headcount"
+    __table_args__ = (CheckConstraint("count >= 0", name="count_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    count: Mapped[int]
+    note: Mapped[str] = mapped_column(String(200), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship()

@@ -1,0 +1,45 @@
+"""Where things happen and who takes part on whose behalf."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventhub.core.models.base import Country, Timestamps, str_enum
+from eventhub.extensions import db
+
+
+class Municipality(db.Model):
+    """A municipality (kunta, novads, vald) with its region (maakunta, reģions, maakond)."""
+
+    __tablename__ = "municipality"
+    __table_args__ = (UniqueConstraint("country", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    region: Mapped[str] = mapped_column(String(120))
+    country: Mapped[Country] = mapped_column(str_enum(Country, "country"))
+
+    def __repr__(self) -> str:
+        return f"<Municipality {self.name} ({self.country})>"
+
+
+class Organisation(Timestamps, db.Model):
+    """An association, company or public body people attend on behalf of.
+
+    Names typed into a signup form create an unconfirmed organisation that an organiser
+    confirms or merges; only the organiser sees unconfirmed ones.
+    """
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    business_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
+    confirmed: Mapped[bool] = mapped_column(default=True)
+
+    municipality: Mapped[Municipality | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.name}>"

@@ -1,0 +1,66 @@
+"""Projects and the targets they promised their funder."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Column, Date, ForeignKey, Numeric, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from eventhub.core.models.base import EventKind, Timestamps, str_enum
+from eventhub.core.models.places import Municipality
+from eventhub.extensions import db
+
+project_municipality = Table(
+    "project_municipality",
+    db.metadata,
+    Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
+    Column("municipality_id", ForeignKey("municipality.id"), primary_key=True),
+)
+
+
+class Project(Timestamps, db.Model):
+    """A funded project (LEADER, ESF+, a national NGO fund) that runs events."""
+
+    __tablename__ = "project"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organiser: Mapped[str] = mapped_column(String(200), default="")
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    funder: Mapped[str] = mapped_column(String(200), default="")
+    programme: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    budget: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    region: Mapped[str] = mapped_column(String(120), default="")
+    planned_participants: Mapped[int | None]
+    # Personal data of registrations is anonymised this many days after the project ends.
+    retention_days: Mapped[int] = mapped_column(default=5 * 365)
+    # ESF+ projects ask voluntary background questions (gender, age band, labour market).
+    collects_background: Mapped[bool] = mapped_column(default=False)
+
+    municipalities: Mapped[list[Municipality]] = relationship(secondary=project_municipality)
+    targets: Mapped[list[ProjectTarget]] = relationship(
+        back_populates="project", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Project {self.code}>"
+
+
+class ProjectTarget(db.Model):
+    """How many events of a kind the project planned to hold."""
+
+    __tablename__ = "project_target"
+    __table_args__ = (UniqueConstraint("project_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    kind: Mapped[EventKind] = mapped_column(str_enum(EventKind, "event_kind"))
+    planned_events: Mapped[int]
+
+    project: Mapped[Project] = relationship(back_populates="targets")

@@ -1,0 +1,1 @@
+"""One module per rule. Services flush but never commit: the caller commits once."""

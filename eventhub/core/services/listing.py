@@ -1,0 +1,39 @@
+"""Which events the public sees, and in what order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from eventhub.core.db import utcnow
+from eventhub.core.models import Event, EventKind, EventStatus
+from eventhub.extensions import db
+
+PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED, EventStatus.HELD)
+
+
+def public_events_query(kind: EventKind | None = None, *, after: datetime | None = None):
+    """Upcoming (not yet ended) public events, soonest first."""
+    stmt = (
+        select(Event)
+        .where(Event.status.in_(PUBLIC_STATUSES), Event.ends_at >= (after or utcnow()))
+        .options(joinedload(Event.municipality), joinedload(Event.project))
+        .order_by(Event.starts_at, Event.id)
+    )
+    if kind is not None:
+        stmt = stmt.where(Event.kind == kind)
+    return stmt
+
+
+def upcoming_events(kind: EventKind | None = None, limit: int = 200) -> Sequence[Event]:
+    return db.session.scalars(public_events_query(kind).limit(limit)).unique().all()
+
+
+def get_public_event(event_id: int) -> Event | None:
+    event = db.session.get(Event, event_id)
+    if event is None or event.status not in PUBLIC_STATUSES:
+        return None
+    return event

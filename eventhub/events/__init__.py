@@ -1,0 +1,7 @@
+"""Public listing and event pages, shared by every kind of event."""
+
+from flask import Blueprint
+
+bp = Blueprint("events", __name__)
+
+from eventhub.events import routes  # noqa: E402,F401

@@ -1,0 +1,7 @@
+"""The hackathons blueprint: hackathons over the shared event core."""
+
+from flask import Blueprint
+
+bp = Blueprint("hackathons", __name__)
+
+from eventhub.hackathons import routes  # noqa: E402,F401

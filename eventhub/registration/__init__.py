@@ -1,0 +1,7 @@
+"""Signup form and the manage-my-registration link."""
+
+from flask import Blueprint
+
+bp = Blueprint("registration", __name__)
+
+from eventhub.registration import routes  # noqa: E402,F401

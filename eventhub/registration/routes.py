@@ -1,0 +1,1 @@
+from eventhub.registration import bp  # noqa: F401

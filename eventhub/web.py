@@ -1,0 +1,131 @@
+"""What every page shares: template filters, error pages, language choice, security headers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time
+from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from eventhub.core import labels
+from eventhub.extensions import db, login_manager
+
+bp = Blueprint("web", __name__)
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only redirect within this site: a path, never another host."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+@bp.route("/language/<code>")
+def set_language(code: str):
+    from flask import current_app
+
+    if code in current_app.config["LANGUAGES"]:
+        session["locale"] = code
+    return redirect(safe_next(request.args.get("next"), url_for("events.index")))
+
+
+def local_datetime(dt: datetime, tz: str, fmt: str = "medium") -> str:
+    return format_datetime(dt, fmt, tzinfo=ZoneInfo(tz), locale=str(get_locale()))
+
+
+def event_when(event) -> str:
+    """'Tuesday 24 November 2026, 18:00–20:00' in the event's own timezone and the reader's
+    language; events over several days show both dates."""
+    locale = str(get_locale())
+    start, end = event.local_start, event.local_end
+    if start.date() == end.date():
+        return "{}, {}–{}".format(
+            format_date(start, "full", locale=locale),
+            format_time(start, "short", locale=locale),
+            format_time(end, "short", locale=locale),
+        )
+    return "{} – {}".format(
+        format_datetime(start, "medium", locale=locale),
+        format_datetime(end, "medium", locale=locale),
+    )
+
+
+def init_web(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.globals["event_when"] = event_when
+    app.jinja_env.filters["language_name"] = lambda code: labels.LANGUAGE_NAMES.get(code, code)
+    app.jinja_env.globals["labels"] = labels
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def _globals():
+        return {
+            "current_locale": str(get_locale()),
+            "languages": [
+                (code, labels.LANGUAGE_NAMES.get(code, code)) for code in app.config["LANGUAGES"]
+            ],
+            "site_name": app.config["SITE_NAME"],
+        }
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        from eventhub.core.models import User
+
+        return db.session.get(User, int(user_id))
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        # Manage links carry a secret in the path: never send it on to another site.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+            "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        )
+        return response
+
+    def _error(code: int, title: str, message: str):
+        return render_template("errors.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(404)
+    def _not_found(_e):
+        return _error(404, _("Page not found"), _("There is nothing at this address."))
+
+    @app.errorhandler(403)
+    def _forbidden(_e):
+        return _error(403, _("Not allowed"), _("You do not have access to this page."))
+
+    @app.errorhandler(405)
+    def _method(_e):
+        return _error(405, _("Not allowed"), _("This address does not accept that request."))
+
+    @app.errorhandler(413)
+    def _too_large(_e):
+        return _error(413, _("Too much data"), _("What you sent is too large to be accepted."))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_e):
+        return _error(
+            400,
+            _("The form has expired"),
+            _("Please go back, reload the page and send the form again."),
+        )
+
+    @app.errorhandler(500)
+    def _server_error(_e):
+        db.session.rollback()
+        return _error(
+            500, _("Something went wrong"), _("Nothing was saved. Please try again in a moment.")
+        )

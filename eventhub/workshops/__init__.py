@@ -1,0 +1,7 @@
+"""The workshops blueprint: workshops over the shared event core."""
+
+from flask import Blueprint
+
+bp = Blueprint("workshops", __name__)
+
+from eventhub.workshops import routes  # noqa: E402,F401

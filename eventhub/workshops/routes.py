@@ -1,0 +1,9 @@
+from eventhub.core.labels import KIND_PLURALS
+from eventhub.core.models import EventKind
+from eventhub.events.routes import render_listing
+from eventhub.workshops import bp
+
+
+@bp.route("/")
+def index():
+    return render_listing(EventKind.WORKSHOP, str(KIND_PLURALS[EventKind.WORKSHOP]))
