@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import click
 from flask import Flask
@@ -56,6 +57,42 @@ def create_user_command(email: str, name: str, role: str, project_codes: tuple[s
     db.session.add(user)
     db.session.commit()
     click.echo(f"Created {role} {email}.")
+
+
+@group.command("send-mail")
+@click.option("--loop", is_flag=True, help="Keep running, polling the outbox.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
+@click.option("--batch", default=50, show_default=True, help="Messages per batch.")
+def send_mail_command(loop: bool, interval: float, batch: int) -> None:
+    """Deliver queued mail. Several workers may run at once; each message goes once."""
+    from eventhub.core.services import outbox
+
+    while True:
+        total = outbox.DeliveryReport()
+        while True:
+            report = outbox.deliver(limit=batch)
+            total.sent += report.sent
+            total.retried += report.retried
+            total.failed += report.failed
+            if report.sent + report.retried + report.failed < batch:
+                break
+        if not loop:
+            click.echo(f"{total.sent} sent, {total.retried} to retry, {total.failed} failed.")
+            return
+        time.sleep(interval)
+
+
+@group.command("send-reminders")
+def send_reminders_command() -> None:
+    """Queue reminders for events starting soon (safe to run every few minutes)."""
+    from flask import current_app
+
+    from eventhub.core.services import outbox, reminders
+
+    queued = reminders.queue_reminders(current_app.config["REMINDER_HOURS_BEFORE"])
+    db.session.commit()
+    outbox.deliver_committed()
+    click.echo(f"{queued} reminders queued.")
 
 
 def init_app(app: Flask) -> None:

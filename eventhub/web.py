@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from eventhub.core import labels
+from eventhub.core.db import begin_write
 from eventhub.extensions import db, login_manager
 
 bp = Blueprint("web", __name__)
@@ -58,10 +59,23 @@ def event_when(event) -> str:
     )
 
 
+def refusal_message(state: str) -> str:
+    """Why an event takes no registrations, in words a participant understands."""
+    messages = {
+        "full": _("The event is full and has no waiting list."),
+        "not_yet_open": _("Registration has not opened yet."),
+        "closed": _("Registration for this event has closed."),
+        "cancelled": _("The event has been cancelled, so it takes no registrations."),
+        "unavailable": _("This event takes no registrations."),
+    }
+    return messages.get(state, messages["unavailable"])
+
+
 def init_web(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.globals["event_when"] = event_when
+    app.jinja_env.globals["refusal_message"] = refusal_message
     app.jinja_env.filters["language_name"] = lambda code: labels.LANGUAGE_NAMES.get(code, code)
     app.jinja_env.globals["labels"] = labels
     app.jinja_env.trim_blocks = True
@@ -82,6 +96,13 @@ def init_web(app: Flask) -> None:
         from eventhub.core.models import User
 
         return db.session.get(User, int(user_id))
+
+    @app.before_request
+    def _write_requests_take_the_write_lock():
+        # On SQLite a request that changes data begins its transaction as a writer, so its
+        # reads and writes see one consistent state (see core.db.begin_write).
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            begin_write(db.session)
 
     @app.after_request
     def _headers(response):

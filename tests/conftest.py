@@ -17,6 +17,7 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
@@ -117,6 +118,23 @@ def database_url(request, tmp_path):
     return url
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in an application context of its own, like a real one: its own
+    ``g``, its own database session. What the test built is committed first (a request never
+    sees another's uncommitted rows), and afterwards the test's session starts afresh so it
+    reads what the request wrote."""
+
+    def open(self, *args, **kwargs):
+        outer = has_app_context()  # threads of a race test have none
+        if outer:
+            db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        if outer:
+            db.session.commit()
+        return response
+
+
 @pytest.fixture
 def app(database_url, smtp_server, tmp_path):
     _box, port = smtp_server
@@ -129,6 +147,7 @@ def app(database_url, smtp_server, tmp_path):
         testing=True,
     )
     app.instance_path = str(tmp_path / "instance")
+    app.test_client_class = IsolatedClient
     with app.app_context():
         if database_url.startswith("sqlite"):
             db.create_all()
@@ -137,23 +156,8 @@ def app(database_url, smtp_server, tmp_path):
         db.engine.dispose()
 
 
-class IsolatedClient(FlaskClient):
-    """Each request runs in an application context of its own, like a real one: its own
-    ``g``, its own database session. What the test built is committed first (a request never
-    sees another's uncommitted rows), and afterwards the test's session starts afresh so it
-    reads what the request wrote."""
-
-    def open(self, *args, **kwargs):
-        db.session.commit()
-        with self.application.app_context():
-            response = super().open(*args, **kwargs)
-        db.session.commit()
-        return response
-
-
 @pytest.fixture
 def client(app):
-    app.test_client_class = IsolatedClient
     return app.test_client()
 
 
@@ -162,7 +166,7 @@ def runner(app):
     return app.test_cli_runner()
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_RE = re.compile(r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def csrf_token(client, url: str) -> str:

@@ -62,23 +62,33 @@ def install_sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        mode = "IMMEDIATE" if conn.get_execution_options().get("sqlite_immediate") else "DEFERRED"
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        immediate = conn.get_execution_options().get("sqlite_immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN DEFERRED")
+        conn.info["changes_at_begin"] = conn.connection.dbapi_connection.total_changes
 
 
 def begin_write(session) -> None:
-    """Start the session's transaction as a write transaction.
+    """Make the session's transaction a write transaction before it reads what it will change.
 
-    On SQLite this is ``BEGIN IMMEDIATE``: the database write lock is taken at once, so a
-    transaction that reads and then writes can never fail half way because another writer
-    committed in between. Call it before the first query of a request or command that writes;
-    on other backends it only opens the connection (row locks are taken where they are needed).
+    On SQLite this means ``BEGIN IMMEDIATE``: the database write lock is taken at once, so a
+    transaction that reads and then writes cannot fail half way because another writer
+    committed in between (SQLite's busy timeout does not help a deferred reader there). A
+    transaction that has only read so far is ended and begun again as a write transaction
+    (objects loaded in it are refreshed on next use, now under the lock); one that has
+    written already holds the lock. On PostgreSQL this only opens the connection: row locks
+    are taken where they are needed (``SELECT ... FOR UPDATE``).
     """
-    if session.in_transaction() and session.get_transaction().connections:
-        conn = session.connection()
-        if conn.dialect.name == "sqlite" and not conn.get_execution_options().get(
-            "sqlite_immediate"
-        ):
-            raise RuntimeError("begin_write() must be called before the first query")
+    session = session() if callable(session) else session  # a scoped_session's current one
+    transaction = session.get_transaction()
+    if transaction is None or not transaction.connections:
+        session.connection(execution_options={"sqlite_immediate": True})
         return
+    conn = session.connection()
+    if conn.dialect.name != "sqlite" or conn.get_execution_options().get("sqlite_immediate"):
+        return
+    if conn.connection.dbapi_connection.total_changes != conn.info.get("changes_at_begin"):
+        return  # this transaction has written: it holds the write lock already
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("begin_write() called with unflushed changes in a read transaction")
+    session.rollback()
     session.connection(execution_options={"sqlite_immediate": True})

@@ -23,13 +23,21 @@ def index():
     return render_listing(None, _("Upcoming events"))
 
 
-@bp.route("/events/<int:event_id>")
-def detail(event_id: int):
-    event = listing.get_public_event(event_id)
-    if event is None:
-        abort(404)
+def render_event_page(event, form=None, status: int = 200, refusal: str | None = None):
+    """The event page with its signup form; the registration blueprint re-renders it with
+    the errors of a submitted form, or with the reason a registration was refused."""
+    from eventhub.registration.forms import build_form
+
     return render_template(
         "events/detail.html",
         event=event,
+        form=form or build_form(event),
         availability=capacity.availability(event, capacity.count_taken(event.id)),
-    )
+        refusal=refusal,
+    ), status
+
+
+@bp.route("/events/<int:event_id>")
+def detail(event_id: int):
+    event = listing.get_public_event(event_id) or abort(404)
+    return render_event_page(event)

@@ -1,1 +1,117 @@
-from eventhub.registration import bp  # noqa: F401
+"""Signup, the neutral check-your-email page, and the manage-my-registration link."""
+
+from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from eventhub.core.services import capacity, listing
+from eventhub.core.services import registration as service
+from eventhub.events.routes import render_event_page
+from eventhub.extensions import db
+from eventhub.registration import bp
+from eventhub.registration.forms import DetailsForm, build_form
+
+
+@bp.route("/events/<int:event_id>/register", methods=["POST"])
+def register(event_id: int):
+    event = listing.get_public_event(event_id) or abort(404)
+    form = build_form(event)
+    if not form.validate_on_submit():
+        return render_event_page(event, form, status=422)
+    try:
+        service.register(event.id, form.signup_data(str(get_locale()), form.email.data))
+    except service.RegistrationRefused as refused:
+        db.session.rollback()
+        return render_event_page(event, form, status=409, refusal=refused.reason.value)
+    db.session.commit()
+    session["signup_email"] = form.email.data
+    return redirect(url_for("registration.check_email", event_id=event.id), 303)
+
+
+@bp.route("/events/<int:event_id>/check-email")
+def check_email(event_id: int):
+    """The same page whether the registration was new or already existed."""
+    event = listing.get_public_event(event_id) or abort(404)
+    return render_template(
+        "registration/check_email.html", event=event, email=session.get("signup_email")
+    )
+
+
+def _registration_or_404(token: str):
+    return service.by_token(token) or abort(404)
+
+
+@bp.route("/manage/<token>", methods=["GET", "POST"])
+def manage(token: str):
+    registration = _registration_or_404(token)
+    form = build_form(registration.event, base=DetailsForm, data=_current(registration))
+    editable = registration.status in service.ACTIVE
+    if request.method == "POST":
+        if not editable:
+            abort(409)
+        if form.validate_on_submit():
+            service.update_details(registration, form.signup_data(registration.locale, ""))
+            db.session.commit()
+            flash(_("Your changes have been saved."), "ok")
+            return redirect(url_for("registration.manage", token=token), 303)
+    return render_template(
+        "registration/manage.html",
+        registration=registration,
+        event=registration.event,
+        form=form,
+        editable=editable,
+        position=capacity.waitlist_position(registration),
+        token=token,
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/manage/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    registration = _registration_or_404(token)
+    if request.method == "POST":
+        # The CSRF check has passed (CSRFProtect); cancelling twice is harmless.
+        service.cancel(registration)
+        db.session.commit()
+        flash(_("Your registration has been cancelled."), "ok")
+        return redirect(url_for("registration.manage", token=token), 303)
+    return render_template(
+        "registration/cancel.html", registration=registration, event=registration.event,
+        token=token,
+    )  # fmt: skip
+
+
+@bp.route("/manage/<token>/event.ics")
+def event_ics(token: str):
+    from eventhub.core.services import ical
+
+    registration = _registration_or_404(token)
+    return Response(
+        ical.event_calendar(registration.event),
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": 'attachment; filename="event.ics"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@bp.route("/privacy")
+def privacy():
+    return render_template("registration/privacy.html")
+
+
+def _current(registration) -> dict:
+    """The form's starting values: what the participant gave before."""
+    data = {
+        "name": registration.person.name,
+        "phone": registration.person.phone,
+        "organisation": registration.organisation.name if registration.organisation else "",
+        "municipality": str(registration.municipality_id or ""),
+        "accessibility_needs": registration.accessibility_needs,
+        "dietary_needs": registration.dietary_needs,
+        "gender": registration.gender.value if registration.gender else None,
+        "age_band": registration.age_band.value if registration.age_band else "",
+        "labour_status": registration.labour_status.value if registration.labour_status else "",
+    }
+    data |= {f"q_{k}": v for k, v in (registration.answers or {}).items()}
+    return data

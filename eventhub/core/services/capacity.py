@@ -87,3 +87,17 @@ def availability_many(events: Sequence[Event]) -> dict[int, EventAvailability]:
     taken = places_taken([e.id for e in events])
     now = utcnow()
     return {e.id: availability(e, taken.get(e.id, 0), now) for e in events}
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1 for the first person waiting; None when not on the waiting list."""
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    ahead = db.session.scalar(
+        select(func.count()).where(
+            Registration.event_id == registration.event_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            Registration.queue_no < registration.queue_no,
+        )
+    )
+    return ahead + 1

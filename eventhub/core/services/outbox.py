@@ -1,5 +1,268 @@
-"""placeholder"""
+"""The transactional outbox: queue mail with the change that caused it, deliver after commit.
+
+``enqueue`` adds a message row to the current transaction, so a registration and its mail are
+committed together or not at all. Delivery happens outside any request transaction:
+
+1. *claim*: a short transaction marks due messages as taken for a lease period (on
+   PostgreSQL with ``FOR UPDATE SKIP LOCKED``, so parallel workers never take the same row);
+2. *send* over one SMTP connection, holding no database lock;
+3. *record*: a short transaction marks each message sent, or schedules a retry with
+   exponential backoff, or after the last attempt marks it failed.
+
+A sender that dies between 2 and 3 leaves its claim to expire; the message is then sent again
+(at least once, never lost). In ``inline`` mode the request that queued messages delivers them
+right after its commit; in ``worker`` mode ``flask eventhub send-mail --loop`` does.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import Flask, current_app, g, has_app_context
+from flask_mail import Attachment, Message, sanitize_address, sanitize_addresses
+from sqlalchemy import event as sa_event
+from sqlalchemy import inspect, or_, select, update
+from sqlalchemy.orm import Session
+
+from eventhub.core.db import begin_write, utcnow
+from eventhub.core.models import OutboxMessage, OutboxStatus
+from eventhub.extensions import db
+
+log = logging.getLogger("eventhub.mail")
+
+CLAIM_SECONDS = 300
+_PENDING = "outbox_pending"
 
 
-def init_app(app):
-    pass
+@dataclass(frozen=True)
+class MailAttachment:
+    filename: str
+    content_type: str
+    data: str
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def enqueue(
+    *,
+    kind: str,
+    recipient: str,
+    subject: str,
+    body_text: str,
+    body_html: str | None = None,
+    attachments: Sequence[MailAttachment] = (),
+) -> OutboxMessage:
+    """Queue a message in the current transaction. Nothing is sent before the commit."""
+    message = OutboxMessage(
+        kind=kind,
+        recipient=recipient,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        attachments=[a.__dict__ for a in attachments],
+    )
+    db.session.add(message)
+    db.session.info.setdefault(_PENDING, []).append(message)
+    return message
+
+
+def _collect_committed(session: Session) -> None:
+    pending = session.info.pop(_PENDING, [])
+    if not pending or not has_app_context():
+        return
+    ids = [ident[0] for m in pending if (ident := inspect(m).identity)]
+    g.setdefault("outbox_ready", []).extend(ids)
+
+
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def deliver_committed() -> DeliveryReport | None:
+    """Deliver what this request or command committed, when delivery is inline."""
+    ids = g.pop("outbox_ready", None)
+    if not ids or current_app.config["MAIL_DELIVERY"] != "inline":
+        return None
+    return deliver(ids=ids)
+
+
+def deliver(ids: Sequence[int] | None = None, limit: int = 50) -> DeliveryReport:
+    """Claim, send and record one batch: the given messages, or the ones that are due."""
+    claimed = _claim(ids, limit)
+    report = DeliveryReport()
+    if claimed:
+        _record(_send(claimed), report)
+    return report
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """A claimed message, detached from the session while it is being sent."""
+
+    id: int
+    attempts: int
+    recipient: str
+    subject: str
+    body_text: str
+    body_html: str | None
+    attachments: list
+
+
+def _claim(ids: Sequence[int] | None, limit: int) -> list[_Outgoing]:
+    now = utcnow()
+    session = db.session
+    session.rollback()  # whatever was not committed did not happen
+    begin_write(session)
+    stmt = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.QUEUED,
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if ids is not None:
+        stmt = stmt.where(OutboxMessage.id.in_(ids))
+    claimed = []
+    for m in session.scalars(stmt):
+        m.claimed_until = now + timedelta(seconds=CLAIM_SECONDS)
+        claimed.append(
+            _Outgoing(
+                m.id, m.attempts, m.recipient, m.subject, m.body_text, m.body_html, m.attachments
+            )
+        )
+    session.commit()
+    return claimed
+
+
+def _send(messages: list[_Outgoing]) -> list[tuple[_Outgoing, str | None]]:
+    """Send each message over one SMTP connection; returns each with its error or None."""
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        for m in messages:
+            log.info("mail (not sent: no MAIL_SERVER is set)\n%s", _as_text(m))
+        return [(m, None) for m in messages]
+    outcomes: list[tuple[_Outgoing, str | None]] = []
+    try:
+        with _smtp_connection(config) as smtp:
+            for m in messages:
+                built = _as_flask_mail(m)
+                try:
+                    smtp.sendmail(
+                        sanitize_address(built.sender),
+                        list(sanitize_addresses(built.send_to)),
+                        built.as_bytes(),
+                    )
+                    outcomes.append((m, None))
+                except smtplib.SMTPException as exc:  # refused for this message only
+                    outcomes.append((m, _describe(exc)))
+    except (OSError, smtplib.SMTPException) as exc:  # server down, or the session broke
+        done = {o[0].id for o in outcomes}
+        outcomes += [(m, _describe(exc)) for m in messages if m.id not in done]
+    return outcomes
+
+
+def _smtp_connection(config) -> smtplib.SMTP:
+    """An SMTP session with a timeout (Flask-Mail's own connection has none and can hang a
+    worker forever on a server that accepts but never answers)."""
+    cls = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+    smtp = cls(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"])
+    try:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _record(outcomes: list[tuple[_Outgoing, str | None]], report: DeliveryReport) -> None:
+    config = current_app.config
+    now = utcnow()
+    db.session.rollback()
+    begin_write(db.session)
+    for m, error in outcomes:
+        values: dict = {"claimed_until": None, "attempts": m.attempts + 1}
+        if error is None:
+            values |= {"status": OutboxStatus.SENT, "sent_at": now, "last_error": None}
+            report.sent += 1
+        elif m.attempts + 1 >= config["MAIL_MAX_ATTEMPTS"]:
+            values |= {"status": OutboxStatus.FAILED, "last_error": error}
+            report.failed += 1
+            report.errors.append(error)
+        else:
+            delay = min(
+                config["MAIL_RETRY_BASE_SECONDS"] * 2**m.attempts, config["MAIL_RETRY_MAX_SECONDS"]
+            )
+            values |= {"next_attempt_at": now + timedelta(seconds=delay), "last_error": error}
+            report.retried += 1
+            report.errors.append(error)
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == m.id).values(**values))
+    db.session.commit()
+    if report.errors:
+        log.warning(
+            "mail delivery: %d sent, %d to retry, %d failed; first error: %s",
+            report.sent,
+            report.retried,
+            report.failed,
+            report.errors[0],
+        )
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _as_flask_mail(m: _Outgoing) -> Message:
+    message = Message(
+        subject=m.subject,
+        recipients=[m.recipient],
+        body=m.body_text,
+        html=m.body_html,
+        extra_headers={"Auto-Submitted": "auto-generated"},
+    )
+    for a in m.attachments:
+        message.attachments.append(
+            Attachment(
+                filename=a["filename"],
+                content_type=a["content_type"],
+                data=a["data"].encode(),
+                disposition="attachment",
+            )
+        )
+    return message
+
+
+def _as_text(m: _Outgoing) -> str:
+    names = ", ".join(a["filename"] for a in m.attachments) or "none"
+    return f"To: {m.recipient}\nSubject: {m.subject}\nAttachments: {names}\n\n{m.body_text}"
+
+
+def _forget_rolled_back_tx(session: Session, _transaction) -> None:
+    _forget_rolled_back(session)
+
+
+def init_app(app: Flask) -> None:
+    if not sa_event.contains(Session, "after_commit", _collect_committed):
+        sa_event.listen(Session, "after_commit", _collect_committed)
+        sa_event.listen(Session, "after_soft_rollback", _forget_rolled_back_tx)
+
+    @app.after_request
+    def _deliver_after_commit(response):
+        deliver_committed()
+        return response

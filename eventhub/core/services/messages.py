@@ -1,0 +1,108 @@
+"""The mail a participant receives, in their own language, queued in the outbox.
+
+Each function renders ``templates/mail/<kind>.txt`` and ``.html`` in the registrant's locale
+and queues the message in the current transaction; nothing leaves before the commit.
+"""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from eventhub.core.models import Event, Registration, RegistrationStatus
+from eventhub.core.services.capacity import waitlist_position
+from eventhub.core.services.outbox import MailAttachment, enqueue
+from eventhub.urls import external_url
+
+
+def registration_received(registration: Registration, token: str) -> None:
+    """Confirmation, waiting-list placement or pending-approval notice, by status."""
+    kind = {
+        RegistrationStatus.CONFIRMED: "confirmation",
+        RegistrationStatus.WAITLISTED: "waitlisted",
+        RegistrationStatus.PENDING: "pending",
+    }[registration.status]
+    _send(kind, registration, token=token)
+
+
+def manage_link(registration: Registration, token: str) -> None:
+    """Someone registered again with this address: re-send the (new) manage link."""
+    _send("manage_link", registration, token=token)
+
+
+def cancellation_receipt(registration: Registration) -> None:
+    _send("cancelled", registration)
+
+
+def promoted(registration: Registration) -> None:
+    _send("promoted", registration)
+
+
+def decided(registration: Registration) -> None:
+    """An organiser approved or rejected a pending registration."""
+    _send("approved" if registration.status == RegistrationStatus.CONFIRMED else "rejected",
+          registration)  # fmt: skip
+
+
+def reminder(registration: Registration) -> None:
+    _send("reminder", registration)
+
+
+def _subject(kind: str, event: Event) -> str:
+    subjects = {
+        "confirmation": _("Registration confirmed: %(title)s", title=event.title),
+        "waitlisted": _("You are on the waiting list: %(title)s", title=event.title),
+        "pending": _("Registration received, awaiting approval: %(title)s", title=event.title),
+        "manage_link": _("Your registration: %(title)s", title=event.title),
+        "cancelled": _("Registration cancelled: %(title)s", title=event.title),
+        "promoted": _("A place opened up for you: %(title)s", title=event.title),
+        "approved": _("Registration approved: %(title)s", title=event.title),
+        "rejected": _("Registration not accepted: %(title)s", title=event.title),
+        "reminder": _("Reminder: %(title)s", title=event.title),
+    }
+    return subjects[kind]
+
+
+# Messages after which the participant holds a place get the event as a calendar file.
+_WITH_CALENDAR = {"confirmation", "promoted", "approved", "reminder", "manage_link"}
+
+
+def _send(kind: str, registration: Registration, token: str | None = None) -> None:
+    event = registration.event
+    with force_locale(registration.locale):
+        context = {
+            "registration": registration,
+            "event": event,
+            "person": registration.person,
+            "manage_url": external_url("registration.manage", token=token) if token else None,
+            "event_url": external_url("events.detail", event_id=event.id),
+            "position": waitlist_position(registration),
+        }
+        subject = _subject(kind, event)
+        text = render_template(f"mail/{kind}.txt", subject=subject, **context)
+        html = render_template(f"mail/{kind}.html", subject=subject, **context)
+    attachments = []
+    if kind in _WITH_CALENDAR and registration.status in (
+        RegistrationStatus.CONFIRMED,
+        RegistrationStatus.PENDING,
+    ):
+        attachments.append(_calendar_attachment(event))
+    enqueue(
+        kind=kind,
+        recipient=registration.person.email,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        attachments=attachments,
+    )
+
+
+def _calendar_attachment(event: Event) -> MailAttachment:
+    from eventhub.core.services import ical
+
+    return MailAttachment(
+        filename="event.ics",
+        content_type="text/calendar; charset=utf-8; method=PUBLISH",
+        data=ical.event_calendar(event).decode(),
+    )

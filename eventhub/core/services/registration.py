@@ -1,0 +1,270 @@
+"""Signing up, cancelling and the waiting list: the rules of who gets a place.
+
+Every change of places happens under the event's lock: ``SELECT ... FOR UPDATE`` of the event
+row on PostgreSQL, an IMMEDIATE write transaction on SQLite. The lock is taken late (the
+person and organisation are resolved first) and held until the caller's commit, so seats
+left is checked and the registration inserted with no other registration in between. Queue
+numbers record arrival order; the waiting list is served strictly first come, first served.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from eventhub.core.db import begin_write, utcnow
+from eventhub.core.models import (
+    AgeBand,
+    Event,
+    Gender,
+    LabourStatus,
+    Organisation,
+    Person,
+    Registration,
+    RegistrationStatus,
+    normalise_email,
+)
+from eventhub.core.services import capacity, messages
+from eventhub.core.services.capacity import PLACE_HOLDING, Availability
+from eventhub.core.services.tokens import hash_token, new_token
+from eventhub.extensions import db
+
+ACTIVE = (*PLACE_HOLDING, RegistrationStatus.WAITLISTED)
+
+
+class RegistrationRefused(Exception):
+    """The event does not take this registration now; ``reason`` says why."""
+
+    def __init__(self, reason: Availability):
+        super().__init__(reason.value)
+        self.reason = reason
+
+
+class Outcome(enum.StrEnum):
+    CREATED = "created"
+    ALREADY_REGISTERED = "already_registered"
+
+
+@dataclass
+class SignupData:
+    """What a participant gave on the form, already validated."""
+
+    name: str
+    email: str
+    locale: str
+    phone: str | None = None
+    organisation_name: str | None = None
+    municipality_id: int | None = None
+    accessibility_needs: str = ""
+    dietary_needs: str = ""
+    answers: dict[str, object] = field(default_factory=dict)
+    gender: Gender | None = None
+    age_band: AgeBand | None = None
+    labour_status: LabourStatus | None = None
+
+
+@dataclass(frozen=True)
+class SignupResult:
+    outcome: Outcome
+    registration: Registration
+
+
+def lock_event(event_id: int) -> Event | None:
+    """Load the event holding its lock until the transaction ends."""
+    begin_write(db.session)
+    return db.session.scalars(
+        select(Event).where(Event.id == event_id).with_for_update()
+    ).one_or_none()
+
+
+def register(event_id: int, data: SignupData) -> SignupResult:
+    """Register a person for an event, or re-send the link of their existing registration.
+
+    The caller commits. Raises :class:`RegistrationRefused` when the event takes no
+    registrations (closed, cancelled, full without a waiting list).
+    """
+    begin_write(db.session)
+    person = _person_for(data)
+    organisation = _organisation_for(data.organisation_name)
+
+    event = lock_event(event_id)
+    if event is None:
+        raise LookupError(event_id)
+    existing = db.session.scalar(
+        select(Registration).where(
+            Registration.event_id == event.id, Registration.person_id == person.id
+        )
+    )
+    if existing is not None and existing.status in (*ACTIVE, RegistrationStatus.REJECTED):
+        token = _rotate_token(existing)
+        messages.manage_link(existing, token)
+        return SignupResult(Outcome.ALREADY_REGISTERED, existing)
+
+    taken, last_queue_no = _places_and_queue(event.id)
+    available = capacity.availability(event, taken)
+    if not available.accepts_registrations:
+        raise RegistrationRefused(available.state)
+    if available.state == Availability.OPEN:
+        status = (
+            RegistrationStatus.PENDING if event.requires_approval else RegistrationStatus.CONFIRMED
+        )
+    else:
+        status = RegistrationStatus.WAITLISTED
+
+    registration = existing or Registration(event=event, person=person)
+    token, token_hash = new_token()
+    registration.status = status
+    registration.queue_no = last_queue_no + 1
+    registration.manage_token_hash = token_hash
+    registration.organisation = organisation
+    registration.municipality_id = data.municipality_id
+    registration.answers = data.answers
+    registration.accessibility_needs = data.accessibility_needs
+    registration.dietary_needs = data.dietary_needs
+    registration.gender = data.gender
+    registration.age_band = data.age_band
+    registration.labour_status = data.labour_status
+    registration.locale = data.locale
+    registration.consent_at = utcnow()
+    registration.cancelled_at = None
+    registration.confirmed_at = utcnow() if status == RegistrationStatus.CONFIRMED else None
+    db.session.add(registration)
+    db.session.flush()
+    messages.registration_received(registration, token)
+    return SignupResult(Outcome.CREATED, registration)
+
+
+def cancel(registration: Registration) -> list[Registration]:
+    """Cancel a registration and give its place to the waiting list at once.
+
+    Returns the registrations promoted. The caller commits.
+    """
+    lock_event(registration.event_id)
+    db.session.refresh(registration)
+    if registration.status not in ACTIVE:
+        return []
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = utcnow()
+    db.session.flush()
+    messages.cancellation_receipt(registration)
+    return fill_from_waitlist(registration.event)
+
+
+def fill_from_waitlist(event: Event) -> list[Registration]:
+    """Promote waiting people, first come first served, while the event has places.
+
+    Must be called with the event locked (see :func:`lock_event`).
+    """
+    taken, _ = _places_and_queue(event.id)
+    left = capacity.seats_left(event, taken)
+    if left == 0:
+        return []
+    stmt = (
+        select(Registration)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+        )
+        .order_by(Registration.queue_no, Registration.id)
+    )
+    if left is not None:
+        stmt = stmt.limit(left)
+    promoted = list(db.session.scalars(stmt))
+    for registration in promoted:
+        if event.requires_approval:
+            registration.status = RegistrationStatus.PENDING
+        else:
+            registration.status = RegistrationStatus.CONFIRMED
+            registration.confirmed_at = utcnow()
+    db.session.flush()
+    for registration in promoted:
+        messages.promoted(registration)
+    return promoted
+
+
+def by_token(token: str) -> Registration | None:
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(
+        select(Registration).where(Registration.manage_token_hash == hash_token(token))
+    )
+
+
+def update_details(registration: Registration, data: SignupData) -> None:
+    """A participant edits their own registration from the manage link. The caller commits."""
+    registration.person.name = data.name
+    registration.person.phone = data.phone
+    registration.organisation = _organisation_for(data.organisation_name)
+    registration.municipality_id = data.municipality_id
+    registration.answers = data.answers
+    registration.accessibility_needs = data.accessibility_needs
+    registration.dietary_needs = data.dietary_needs
+    registration.gender = data.gender
+    registration.age_band = data.age_band
+    registration.labour_status = data.labour_status
+    db.session.flush()
+
+
+def _places_and_queue(event_id: int) -> tuple[int, int]:
+    """Places held and the highest queue number so far, in one query."""
+    taken, last = db.session.execute(
+        select(
+            func.count().filter(Registration.status.in_(PLACE_HOLDING)),
+            func.coalesce(func.max(Registration.queue_no), 0),
+        ).where(Registration.event_id == event_id)
+    ).one()
+    return taken, last
+
+
+def _rotate_token(registration: Registration) -> str:
+    """A fresh manage link; the old one stops working (only hashes are kept)."""
+    token, token_hash = new_token()
+    registration.manage_token_hash = token_hash
+    return token
+
+
+def _person_for(data: SignupData) -> Person:
+    """The person with this email address, created if new. Safe under concurrency: the
+    insert does nothing when another request created the same person first."""
+    key = normalise_email(data.email)
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    now = utcnow()
+    db.session.execute(
+        insert(Person)
+        .values(
+            email_normalised=key,
+            email=data.email.strip(),
+            name=data.name,
+            phone=data.phone,
+            municipality_id=data.municipality_id,
+            locale=data.locale,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["email_normalised"])
+    )
+    person = db.session.scalars(select(Person).where(Person.email_normalised == key)).one()
+    return person
+
+
+def _organisation_for(name: str | None) -> Organisation | None:
+    """An existing organisation by name (any case), or a new one for an organiser to confirm."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    existing = db.session.scalars(
+        select(Organisation)
+        .where(func.lower(Organisation.name) == name.lower())
+        .order_by(Organisation.confirmed.desc(), Organisation.id)
+        .limit(1)
+    ).first()
+    if existing is not None:
+        return existing
+    organisation = Organisation(name=name, confirmed=False)
+    db.session.add(organisation)
+    return organisation

@@ -1,0 +1,205 @@
+"""The signup form, built for each event with the event's own questions."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Field,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from eventhub.core import labels
+from eventhub.core.models import (
+    AgeBand,
+    Event,
+    EventQuestion,
+    Gender,
+    LabourStatus,
+    Municipality,
+    Organisation,
+    QuestionType,
+)
+from eventhub.core.services.registration import SignupData
+from eventhub.extensions import db
+
+NAME_MAX = 200
+TEXT_MAX = 2000
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _optional_choice(mapping) -> list[SelectChoice]:
+    return _choices([("", _l("Choose…")), *((k.value, v) for k, v in mapping.items())])
+
+
+class DetailsForm(FlaskForm):
+    """What a participant can edit on their registration, email aside."""
+
+    name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(_l("Please enter your name.")), Length(max=NAME_MAX)],
+        render_kw={"autocomplete": "name"},
+    )
+    phone = TelField(
+        _l("Phone (optional)"),
+        validators=[
+            Optional(),
+            Length(max=40),
+            Regexp(r"^[+0-9 ()-]{5,40}$", message=_l("Please enter a phone number.")),
+        ],
+        render_kw={"autocomplete": "tel"},
+    )
+    organisation = StringField(
+        _l("Organisation (optional)"),
+        description=_l("The association or body you come on behalf of. Choose or type a name."),
+        validators=[Optional(), Length(max=NAME_MAX)],
+        render_kw={"list": "organisations", "autocomplete": "organization"},
+    )
+    municipality = SelectField(_l("Municipality (optional)"), validators=[Optional()])
+    accessibility_needs = TextAreaField(
+        _l("Accessibility needs (optional)"),
+        description=_l("For example a hearing loop, step-free access or an interpreter."),
+        validators=[Optional(), Length(max=TEXT_MAX)],
+    )
+    dietary_needs = TextAreaField(
+        _l("Dietary needs (optional)"), validators=[Optional(), Length(max=TEXT_MAX)]
+    )
+
+    def question_fields(self) -> list[Field]:
+        return [f for f in self if f.name.startswith("q_")]
+
+    def background_fields(self) -> list[Field]:
+        return [f for f in self if f.name in ("gender", "age_band", "labour_status")]
+
+    def signup_data(self, locale: str, email: str) -> SignupData:
+        return SignupData(
+            name=self.name.data.strip(),
+            email=email,
+            locale=locale,
+            phone=(self.phone.data or "").strip() or None,
+            organisation_name=(self.organisation.data or "").strip() or None,
+            municipality_id=int(self.municipality.data) if self.municipality.data else None,
+            accessibility_needs=(self.accessibility_needs.data or "").strip(),
+            dietary_needs=(self.dietary_needs.data or "").strip(),
+            answers={
+                f.name.removeprefix("q_"): _clean_answer(f.data) for f in self.question_fields()
+            },
+            gender=_enum_or_none(Gender, getattr(self, "gender", None)),
+            age_band=_enum_or_none(AgeBand, getattr(self, "age_band", None)),
+            labour_status=_enum_or_none(LabourStatus, getattr(self, "labour_status", None)),
+        )
+
+
+class SignupForm(DetailsForm):
+    email = EmailField(
+        _l("Email"),
+        description=_l("Your confirmation and a link to manage your registration are sent here."),
+        validators=[
+            DataRequired(_l("Please enter your email address.")),
+            Email(_l("Please enter a valid email address, like name@example.fi.")),
+            Length(max=254),
+        ],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"autocomplete": "email"},
+    )
+    consent = BooleanField(
+        _l("I have read the privacy notice and agree that my details are used for this event."),
+        validators=[InputRequired(_l("Please accept the privacy notice to register."))],
+    )
+
+
+def _clean_answer(value):
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _enum_or_none(enum_cls, field):
+    if field is None or not field.data:
+        return None
+    return enum_cls(field.data)
+
+
+def _question_field(q: EventQuestion) -> Field:
+    required = DataRequired(_l("Please answer this question.")) if q.required else Optional()
+    kw = {"description": q.help_text or None}
+    if q.type == QuestionType.SHORT_TEXT:
+        return StringField(q.label, validators=[required, Length(max=NAME_MAX)], **kw)
+    if q.type == QuestionType.LONG_TEXT:
+        return TextAreaField(q.label, validators=[required, Length(max=TEXT_MAX)], **kw)
+    if q.type == QuestionType.SINGLE_CHOICE:
+        validators = [InputRequired(_l("Please choose one."))] if q.required else [Optional()]
+        return RadioField(q.label, choices=list(q.choices), validators=validators, **kw)
+    if q.type == QuestionType.MULTIPLE_CHOICE:
+        validators = [DataRequired(_l("Please choose at least one."))] if q.required else []
+        return MultiCheckboxField(q.label, choices=list(q.choices), validators=validators, **kw)
+    choices = _choices([("yes", _l("Yes")), ("no", _l("No"))])
+    validators = [InputRequired(_l("Please answer yes or no."))] if q.required else [Optional()]
+    return RadioField(q.label, choices=choices, validators=validators, **kw)
+
+
+def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> DetailsForm:
+    """The form for this event: the common fields, the event's own questions, and the
+    voluntary background questions of projects that report to ESF+."""
+
+    class EventForm(base):  # type: ignore[misc, valid-type]
+        pass
+
+    for q in event.questions:
+        setattr(EventForm, f"q_{q.id}", _question_field(q))
+    if event.project is not None and event.project.collects_background:
+        hint = _l("Voluntary. Used only in anonymous statistics for the funder; never shown.")
+        EventForm.gender = RadioField(
+            _l("Gender"),
+            choices=_choices((k.value, v) for k, v in labels.GENDER_LABELS.items()),
+            validators=[Optional()],
+            description=hint,
+        )
+        EventForm.age_band = SelectField(
+            _l("Age"),
+            choices=_optional_choice(labels.AGE_BAND_LABELS),
+            validators=[Optional()],
+            description=hint,
+        )
+        EventForm.labour_status = SelectField(
+            _l("Labour market status"),
+            choices=_optional_choice(labels.LABOUR_STATUS_LABELS),
+            validators=[Optional()],
+            description=hint,
+        )
+    form = EventForm(**kwargs)
+    form.municipality.choices = _choices(
+        [("", _l("Choose…"))]
+        + [
+            (str(m.id), m.name)
+            for m in db.session.scalars(select(Municipality).order_by(Municipality.name))
+        ]
+    )
+    form.organisation_names = list(
+        db.session.scalars(
+            select(Organisation.name)
+            .where(Organisation.confirmed.is_(True))
+            .order_by(Organisation.name)
+            .limit(1000)
+        )
+    )
+    return form
