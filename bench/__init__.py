@@ -1,0 +1,1 @@
+"""Benchmarks for eventhub: ``python -m bench`` (``make bench``). Never part of ``make test``."""
