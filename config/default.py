@@ -50,3 +50,11 @@ REMINDER_HOURS_BEFORE = 24
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# Sign-in attempts are rate limited. memory:// keeps counts per process; point this at Redis
+# (redis://127.0.0.1:6379/0) when several app servers must share the limits.
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True
+LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
+# A password reset link works once, for this many seconds.
+PASSWORD_RESET_MAX_AGE = 3600

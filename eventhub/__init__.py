@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask
 
-from eventhub.extensions import babel, csrf, db, login_manager, mail, migrate
+from eventhub.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
@@ -31,11 +31,25 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     mail.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    limiter.init_app(app)
     with app.app_context():
         core_db.install_sqlite_pragmas(db.engine)
     outbox.init_app(app)
 
-    from eventhub import cli, events, forums, hackathons, health, registration, workshops
+    from eventhub import (
+        api,
+        auth,
+        calendar,
+        cli,
+        events,
+        forums,
+        hackathons,
+        health,
+        manage,
+        registration,
+        workshops,
+    )
 
     app.register_blueprint(health.bp)
     app.register_blueprint(events.bp)
@@ -43,6 +57,10 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     app.register_blueprint(workshops.bp, url_prefix="/workshops")
     app.register_blueprint(hackathons.bp, url_prefix="/hackathons")
     app.register_blueprint(forums.bp, url_prefix="/forums")
+    app.register_blueprint(calendar.bp, url_prefix="/calendar")
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(manage.bp, url_prefix="/organiser")
     init_web(app)
     cli.init_app(app)
     return app

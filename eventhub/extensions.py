@@ -1,6 +1,8 @@
 """Extensions, created unbound; ``create_app`` binds them with ``init_app``."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -29,3 +31,6 @@ csrf = CSRFProtect()
 mail = Mail()
 babel = Babel()
 login_manager = LoginManager()
+# Storage from RATELIMIT_STORAGE_URI: memory:// by default, redis://... to share limits
+# between app servers.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

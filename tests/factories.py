@@ -73,3 +73,21 @@ def event(
     db.session.add(e)
     db.session.flush()
     return e
+
+
+def user(
+    email: str = "anne@example.fi", role=None, projects=(), events=(), password="a long password"
+):
+    from eventhub.core.models import Role, User
+
+    u = User(
+        email=email,
+        name=email.split("@")[0].title(),
+        role=role or Role.MANAGER,
+        projects=list(projects),
+        events=list(events),
+    )
+    u.set_password(password)
+    db.session.add(u)
+    db.session.flush()
+    return u

@@ -31,3 +31,15 @@ def manage_link(message) -> str:
     match = MANAGE_LINK.search(body)
     assert match, body
     return "/" + match.group(0).split("/", 3)[3]
+
+
+def sign_in(client, email: str, password: str = "a long password"):
+    """Sign in through the login form, as an organiser would."""
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"csrf_token": token, "email": email, "password": password})
+
+
+def post_form(client, url: str, data: dict | None = None, token_from: str | None = None):
+    """POST to an organiser action with the session's CSRF token."""
+    token = csrf_token(client, token_from or url)
+    return client.post(url, data={"csrf_token": token, **(data or {})})

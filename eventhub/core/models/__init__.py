@@ -21,10 +21,11 @@ from eventhub.core.models.people import (
 )
 from eventhub.core.models.places import Municipality, Organisation
 from eventhub.core.models.project import Project, ProjectTarget
-from eventhub.core.models.user import User
+from eventhub.core.models.user import AuditEntry, User
 
 __all__ = [
     "AgeBand",
+    "AuditEntry",
     "Attendance",
     "Country",
     "Event",

@@ -60,6 +60,10 @@ class Event(Timestamps, db.Model):
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when an organiser confirms the attendance is complete: only closed events count
+    # as held in the indicators.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closing_report: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import JSON, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from eventhub.core.db import UTCDateTime, utcnow
 from eventhub.core.models.base import Role, Timestamps, str_enum
+from eventhub.core.models.event import Event
 from eventhub.core.models.project import Project
 from eventhub.extensions import db
 
@@ -16,6 +20,13 @@ user_project = Table(
     db.metadata,
     Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
     Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
+)
+
+user_event = Table(
+    "user_event",
+    db.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
@@ -31,7 +42,9 @@ class User(UserMixin, Timestamps, db.Model):
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     active: Mapped[bool] = mapped_column(default=True)
 
+    # Managers see these projects; check-in staff see only the events they are assigned to.
     projects: Mapped[list[Project]] = relationship(secondary=user_project)
+    events: Mapped[list[Event]] = relationship(secondary=user_event)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -45,3 +58,23 @@ class User(UserMixin, Timestamps, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class AuditEntry(db.Model):
+    """Who changed what and when: check-ins, approvals, edits. Shown to admins."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event.id", ondelete="SET NULL"), index=True
+    )
+    object_type: Mapped[str] = mapped_column(String(40), default="")
+    object_id: Mapped[int | None]
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    user: Mapped[User | None] = relationship()
+    event: Mapped[Event | None] = relationship()

@@ -49,6 +49,15 @@ def reminder(registration: Registration) -> None:
     _send("reminder", registration)
 
 
+def event_changed(registration: Registration) -> None:
+    """The time, place or status of the event changed: the new details and calendar file."""
+    _send("event_changed", registration)
+
+
+def event_cancelled(registration: Registration) -> None:
+    _send("event_cancelled", registration)
+
+
 def _subject(kind: str, event: Event) -> str:
     subjects = {
         "confirmation": _("Registration confirmed: %(title)s", title=event.title),
@@ -60,12 +69,22 @@ def _subject(kind: str, event: Event) -> str:
         "approved": _("Registration approved: %(title)s", title=event.title),
         "rejected": _("Registration not accepted: %(title)s", title=event.title),
         "reminder": _("Reminder: %(title)s", title=event.title),
+        "event_changed": _("Changed: %(title)s", title=event.title),
+        "event_cancelled": _("Cancelled: %(title)s", title=event.title),
     }
     return subjects[kind]
 
 
 # Messages after which the participant holds a place get the event as a calendar file.
-_WITH_CALENDAR = {"confirmation", "promoted", "approved", "reminder", "manage_link"}
+_WITH_CALENDAR = {
+    "confirmation",
+    "promoted",
+    "approved",
+    "reminder",
+    "manage_link",
+    "event_changed",
+    "event_cancelled",
+}
 
 
 def _send(kind: str, registration: Registration, token: str | None = None) -> None:

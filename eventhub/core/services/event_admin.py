@@ -1,0 +1,152 @@
+"""What organisers do to events: create, edit, duplicate, publish, cancel, ask questions.
+
+Edits go through :func:`eventhub.core.services.events.update_event`, the one place that
+decides when calendars must replace their copy. When an edit changes the time, place or
+status of an event people have registered for, each of them is mailed the new details with
+the new calendar file. More places fill from the waiting list at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from eventhub.core.models import (
+    Event,
+    EventQuestion,
+    EventStatus,
+    QuestionType,
+    Registration,
+    User,
+)
+from eventhub.core.services import audit, messages
+from eventhub.core.services.events import update_event
+from eventhub.core.services.registration import ACTIVE, fill_from_waitlist, lock_event
+from eventhub.extensions import db
+
+
+def create_event(user: User, **fields: Any) -> Event:
+    """A new event, as a draft. The caller commits."""
+    event = Event(status=EventStatus.DRAFT, **fields)
+    db.session.add(event)
+    db.session.flush()
+    audit.record("event_created", event=event, obj=event, user=user)
+    return event
+
+
+def save_event(user: User, event: Event, **changes: Any) -> bool:
+    """Apply an organiser's edit; returns whether registrants were told of a change."""
+    lock_event(event.id)  # places may change: no registration slips in meanwhile
+    significant = update_event(event, **changes)
+    audit.record("event_edited", event=event, obj=event, user=user, fields=sorted(changes))
+    fill_from_waitlist(event)
+    if significant and event.status != EventStatus.DRAFT:
+        for registration in _active_registrations(event):
+            messages.event_changed(registration)
+        return True
+    return False
+
+
+def publish(user: User, event: Event) -> None:
+    if event.status == EventStatus.DRAFT:
+        update_event(event, status=EventStatus.PUBLISHED)
+        audit.record("event_published", event=event, obj=event, user=user)
+
+
+def cancel(user: User, event: Event) -> int:
+    """Cancel the event and tell everyone registered. Returns how many were told."""
+    lock_event(event.id)
+    if event.status == EventStatus.CANCELLED:
+        return 0
+    update_event(event, status=EventStatus.CANCELLED)
+    audit.record("event_cancelled", event=event, obj=event, user=user)
+    told = 0
+    for registration in _active_registrations(event):
+        messages.event_cancelled(registration)
+        told += 1
+    return told
+
+
+def duplicate(user: User, event: Event) -> Event:
+    """A draft copy with the same details and questions, for the next time."""
+    copy = Event(
+        status=EventStatus.DRAFT,
+        **{
+            name: getattr(event, name)
+            for name in (
+                "kind",
+                "title",
+                "description",
+                "starts_at",
+                "ends_at",
+                "timezone",
+                "venue",
+                "address",
+                "online_url",
+                "language",
+                "capacity",
+                "waitlist_enabled",
+                "requires_approval",
+                "registration_opens_at",
+                "registration_closes_at",
+                "project_id",
+                "municipality_id",
+            )
+        },  # fmt: skip
+    )
+    copy.questions = [
+        EventQuestion(
+            position=q.position,
+            label=q.label,
+            help_text=q.help_text,
+            type=q.type,
+            required=q.required,
+            choices=list(q.choices),
+        )
+        for q in event.questions
+    ]
+    db.session.add(copy)
+    db.session.flush()
+    audit.record("event_duplicated", event=copy, obj=copy, user=user, source_event_id=event.id)
+    return copy
+
+
+def add_question(
+    user: User, event: Event, *, label: str, type: QuestionType, required: bool, choices: list
+) -> EventQuestion:
+    position = max((q.position for q in event.questions), default=0) + 1
+    question = EventQuestion(
+        event=event,
+        position=position,
+        label=label,
+        type=type,
+        required=required,
+        choices=choices
+        if type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE)
+        else [],
+    )
+    db.session.add(question)
+    db.session.flush()
+    audit.record("question_added", event=event, obj=question, user=user)
+    return question
+
+
+def remove_question(user: User, event: Event, question_id: int) -> None:
+    """Remove a question; answers already given stay on the registrations."""
+    question = db.session.get(EventQuestion, question_id)
+    if question is None or question.event_id != event.id:
+        return
+    db.session.delete(question)
+    audit.record("question_removed", event=event, obj=question, user=user)
+    db.session.flush()
+
+
+def _active_registrations(event: Event) -> list[Registration]:
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(Registration.event_id == event.id, Registration.status.in_(ACTIVE))
+            .order_by(Registration.id)
+        )
+    )

@@ -1,0 +1,7 @@
+"""The organiser workspace: events, registrations, attendance. Served under /organiser."""
+
+from flask import Blueprint
+
+bp = Blueprint("manage", __name__)
+
+from eventhub.manage import attendance, events, registrations  # noqa: E402,F401

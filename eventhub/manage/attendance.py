@@ -1,0 +1,1 @@
+"""Organiser routes for attendance (being built)."""

@@ -1,0 +1,215 @@
+"""Organiser routes for events: list, create, edit, duplicate, publish, cancel, questions."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from eventhub.core.db import utcnow
+from eventhub.core.models import (
+    AuditEntry,
+    Event,
+    EventStatus,
+    Municipality,
+    QuestionType,
+    Registration,
+)
+from eventhub.core.services import access, capacity, event_admin
+from eventhub.extensions import db
+from eventhub.manage import bp
+from eventhub.manage.decorators import admin_required, manager_required, staff_required
+from eventhub.manage.forms import EventForm, QuestionForm, choices
+
+
+@bp.route("/")
+@staff_required
+def index():
+    show = request.args.get("show", "upcoming")
+    stmt = _filter_by_time(select(Event).where(access.checkin_events_filter(current_user)), show)
+    events = db.session.scalars(stmt.limit(500)).all()
+    return render_template(
+        "manage/index.html",
+        events=events,
+        show=show,
+        taken=capacity.places_taken([e.id for e in events]),
+        can_manage=access.can_manage(current_user),
+    )
+
+
+def _filter_by_time(stmt, show: str):
+    if show == "past":
+        return stmt.where(Event.ends_at < utcnow()).order_by(Event.starts_at.desc())
+    if show == "drafts":
+        return stmt.where(Event.status == EventStatus.DRAFT).order_by(Event.starts_at)
+    return stmt.where(Event.ends_at >= utcnow()).order_by(Event.starts_at)
+
+
+def _event_form(**kwargs) -> EventForm:
+    form = EventForm(**kwargs)
+    form.project.choices = choices(
+        (str(p.id), p.name) for p in db.session.scalars(access.projects_query(current_user))
+    )
+    form.municipality.choices = choices(
+        [("", _("None"))]
+        + [
+            (str(m.id), m.name)
+            for m in db.session.scalars(select(Municipality).order_by(Municipality.name))
+        ]
+    )
+    return form
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@manager_required
+def new_event():
+    form = _event_form()
+    if form.validate_on_submit():
+        access.project_to_manage(current_user, int(form.project.data))
+        event = event_admin.create_event(current_user, **form.changes())
+        db.session.commit()
+        flash(_("The event has been saved as a draft. Publish it when it is ready."), "ok")
+        return redirect(url_for("manage.event", event_id=event.id), 303)
+    return render_template("manage/event_form.html", form=form, event=None), _status(form)
+
+
+@bp.route("/events/<int:event_id>")
+@manager_required
+def event(event_id: int):
+    event = access.event_to_manage(current_user, event_id)
+    taken = capacity.count_taken(event.id)
+    return render_template(
+        "manage/event.html",
+        event=event,
+        availability=capacity.availability(event, taken),
+        counts=_status_counts(event.id),
+    )
+
+
+@bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
+@manager_required
+def edit_event(event_id: int):
+    event = access.event_to_manage(current_user, event_id)
+    form = _event_form(obj=_FormValues(event))
+    if form.validate_on_submit():
+        access.project_to_manage(current_user, int(form.project.data))
+        told = event_admin.save_event(current_user, event, **form.changes())
+        db.session.commit()
+        flash(
+            _("Saved. Everyone registered has been sent the new details.") if told else _("Saved."),
+            "ok",
+        )
+        return redirect(url_for("manage.event", event_id=event.id), 303)
+    return render_template("manage/event_form.html", form=form, event=event), _status(form)
+
+
+@bp.route("/events/<int:event_id>/publish", methods=["POST"])
+@manager_required
+def publish_event(event_id: int):
+    event = access.event_to_manage(current_user, event_id)
+    event_admin.publish(current_user, event)
+    db.session.commit()
+    flash(_("The event is published: people can find it and register."), "ok")
+    return redirect(url_for("manage.event", event_id=event.id), 303)
+
+
+@bp.route("/events/<int:event_id>/cancel", methods=["GET", "POST"])
+@manager_required
+def cancel_event(event_id: int):
+    event = access.event_to_manage(current_user, event_id)
+    if request.method == "POST":
+        told = event_admin.cancel(current_user, event)
+        db.session.commit()
+        flash(_("The event is cancelled. %(count)s registered people were told.", count=told), "ok")
+        return redirect(url_for("manage.event", event_id=event.id), 303)
+    return render_template("manage/cancel_event.html", event=event, counts=_status_counts(event.id))
+
+
+@bp.route("/events/<int:event_id>/duplicate", methods=["POST"])
+@manager_required
+def duplicate_event(event_id: int):
+    event = access.event_to_manage(current_user, event_id)
+    copy = event_admin.duplicate(current_user, event)
+    db.session.commit()
+    flash(_("This is a draft copy. Change the dates and publish it."), "ok")
+    return redirect(url_for("manage.edit_event", event_id=copy.id), 303)
+
+
+@bp.route("/events/<int:event_id>/questions", methods=["GET", "POST"])
+@manager_required
+def questions(event_id: int):
+    event = access.event_to_manage(current_user, event_id)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        event_admin.add_question(
+            current_user,
+            event,
+            label=form.label.data.strip(),
+            type=QuestionType(form.type.data),
+            required=form.required.data,
+            choices=form.choice_list(),
+        )
+        db.session.commit()
+        flash(_("The question has been added to the form."), "ok")
+        return redirect(url_for("manage.questions", event_id=event.id), 303)
+    return render_template("manage/questions.html", event=event, form=form), _status(form)
+
+
+@bp.route("/events/<int:event_id>/questions/<int:question_id>/delete", methods=["POST"])
+@manager_required
+def delete_question(event_id: int, question_id: int):
+    event = access.event_to_manage(current_user, event_id)
+    event_admin.remove_question(current_user, event, question_id)
+    db.session.commit()
+    flash(_("The question has been removed. Answers already given are kept."), "ok")
+    return redirect(url_for("manage.questions", event_id=event.id), 303)
+
+
+@bp.route("/audit")
+@admin_required
+def audit_log():
+    page = max(request.args.get("page", 1, type=int), 1)
+    entries = db.session.scalars(
+        select(AuditEntry).order_by(AuditEntry.id.desc()).limit(100).offset((page - 1) * 100)
+    ).all()
+    return render_template("manage/audit.html", entries=entries, page=page)
+
+
+def _status(form) -> int:
+    return 422 if form.errors else 200
+
+
+def _status_counts(event_id: int) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Registration.status, func.count())
+        .where(Registration.event_id == event_id)
+        .group_by(Registration.status)
+    ).all()
+    return {status.value: count for status, count in rows}
+
+
+class _FormValues:
+    """An event's values in the shape of the form (local times, ids as strings)."""
+
+    def __init__(self, event: Event):
+        tz = event.tz
+        self.title = event.title
+        self.kind = event.kind.value
+        self.project = str(event.project_id or "")
+        self.description = event.description
+        self.timezone = event.timezone
+        self.starts = event.starts_at.astimezone(tz).replace(tzinfo=None)
+        self.ends = event.ends_at.astimezone(tz).replace(tzinfo=None)
+        self.venue = event.venue
+        self.address = event.address
+        self.online_url = event.online_url
+        self.municipality = str(event.municipality_id or "")
+        self.language = event.language
+        self.capacity = event.capacity
+        self.waitlist_enabled = event.waitlist_enabled
+        self.requires_approval = event.requires_approval
+        self.registration_opens = _local(event.registration_opens_at, tz)
+        self.registration_closes = _local(event.registration_closes_at, tz)
+
+
+def _local(moment, tz):
+    return moment.astimezone(tz).replace(tzinfo=None) if moment else None

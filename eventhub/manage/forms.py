@@ -1,0 +1,166 @@
+"""Organiser forms. Times are typed in the event's own timezone and stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
+
+from eventhub.core import labels
+from eventhub.core.models import EventKind, QuestionType
+
+TIMEZONES = ["Europe/Helsinki", "Europe/Riga", "Europe/Tallinn"]
+EVENT_LANGUAGES = ["fi", "sv", "en", "lv", "et", "ru"]
+LANGUAGE_LABELS = {
+    "fi": "Suomi",
+    "sv": "Svenska",
+    "en": "English",
+    "lv": "Latviešu",
+    "et": "Eesti",
+    "ru": "Русский",
+}
+
+
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class EventForm(FlaskForm):
+    title = StringField(
+        _l("Title"),
+        validators=[DataRequired(_l("Please give the event a title.")), Length(max=200)],
+    )
+    kind = SelectField(
+        _l("Kind of event"),
+        choices=choices((k.value, v) for k, v in labels.KIND_LABELS.items()),
+    )
+    project = SelectField(_l("Project"), validators=[DataRequired(_l("Please choose a project."))])
+    description = TextAreaField(_l("Description"), validators=[Length(max=10000)])
+    timezone = SelectField(_l("Timezone"), choices=choices((tz, tz) for tz in TIMEZONES))
+    starts = DateTimeLocalField(
+        _l("Starts"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(_l("Please give the start as date and time."))],
+    )
+    ends = DateTimeLocalField(
+        _l("Ends"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(_l("Please give the end as date and time."))],
+    )
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    online_url = URLField(
+        _l("Online link"),
+        validators=[
+            Optional(),
+            URL(message=_l("Please give a full web address.")),
+            Length(max=500),
+        ],
+    )
+    municipality = SelectField(_l("Municipality"), validators=[Optional()])
+    language = SelectField(
+        _l("Language of the event"),
+        choices=choices((code, LANGUAGE_LABELS[code]) for code in EVENT_LANGUAGES),
+    )
+    capacity = IntegerField(
+        _l("Places"),
+        description=_l("Leave empty for no limit."),
+        validators=[Optional(), NumberRange(min=0, max=100000)],
+    )
+    waitlist_enabled = BooleanField(_l("Waiting list when full"), default=True)
+    requires_approval = BooleanField(_l("Organiser approves each registration"))
+    registration_opens = DateTimeLocalField(
+        _l("Registration opens"),
+        format="%Y-%m-%dT%H:%M",
+        description=_l("Empty: open as soon as the event is published."),
+        validators=[Optional()],
+    )
+    registration_closes = DateTimeLocalField(
+        _l("Registration closes"),
+        format="%Y-%m-%dT%H:%M",
+        description=_l("Empty: open until the event ends."),
+        validators=[Optional()],
+    )
+
+    def validate_ends(self, field):
+        if self.starts.data and field.data and field.data <= self.starts.data:
+            raise ValidationError(_l("The event must end after it starts."))
+
+    def validate_registration_closes(self, field):
+        opens = self.registration_opens.data
+        if opens and field.data and field.data <= opens:
+            raise ValidationError(_l("Registration must close after it opens."))
+
+    def aware(self, value: datetime | None) -> datetime | None:
+        """A time typed in the event's timezone, made timezone-aware."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=ZoneInfo(self.timezone.data))
+
+    def changes(self) -> dict:
+        """The event's fields from the form, ready for the events service."""
+        return {
+            "title": self.title.data.strip(),
+            "kind": EventKind(self.kind.data),
+            "project_id": int(self.project.data),
+            "description": (self.description.data or "").strip(),
+            "timezone": self.timezone.data,
+            "starts_at": self.aware(self.starts.data),
+            "ends_at": self.aware(self.ends.data),
+            "venue": (self.venue.data or "").strip(),
+            "address": (self.address.data or "").strip(),
+            "online_url": (self.online_url.data or "").strip() or None,
+            "municipality_id": int(self.municipality.data) if self.municipality.data else None,
+            "language": self.language.data,
+            "capacity": self.capacity.data,
+            "waitlist_enabled": self.waitlist_enabled.data,
+            "requires_approval": self.requires_approval.data,
+            "registration_opens_at": self.aware(self.registration_opens.data),
+            "registration_closes_at": self.aware(self.registration_closes.data),
+        }
+
+
+class QuestionForm(FlaskForm):
+    label = StringField(
+        _l("Question"), validators=[DataRequired(_l("Please write the question.")), Length(max=300)]
+    )
+    type = SelectField(
+        _l("Kind of answer"),
+        choices=choices(
+            [
+                (QuestionType.SHORT_TEXT.value, _l("Short text")),
+                (QuestionType.LONG_TEXT.value, _l("Long text")),
+                (QuestionType.SINGLE_CHOICE.value, _l("One choice")),
+                (QuestionType.MULTIPLE_CHOICE.value, _l("Several choices")),
+                (QuestionType.YES_NO.value, _l("Yes or no")),
+            ]
+        ),
+    )
+    choices = TextAreaField(
+        _l("Choices"),
+        description=_l("For choice questions: one choice per line."),
+        validators=[Length(max=5000)],
+    )
+    required = BooleanField(_l("An answer is required"))
+
+    def validate_choices(self, field):
+        is_choice = self.type.data in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE)
+        if is_choice and len(self.choice_list()) < 2:
+            raise ValidationError(_l("Give at least two choices, one per line."))
+
+    def choice_list(self) -> list[str]:
+        lines = (line.strip() for line in (self.choices.data or "").splitlines())
+        return list(dict.fromkeys(line for line in lines if line))

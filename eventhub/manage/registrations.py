@@ -1,0 +1,1 @@
+"""Organiser routes for registrations (being built)."""
