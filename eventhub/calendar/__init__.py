@@ -1,0 +1,7 @@
+"""iCalendar feeds and single-event downloads, and the links pages offer to them."""
+
+from flask import Blueprint
+
+bp = Blueprint("calendar", __name__)
+
+from eventhub.calendar import links, routes  # noqa: E402,F401

@@ -1,0 +1,75 @@
+"""Feeds: parse the address, ask the ical service for the body, answer with HTTP caching."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, request
+
+from eventhub.calendar import bp
+from eventhub.core.services import ical, listing
+from eventhub.urls import external_url
+
+# Calendar applications poll on their own schedule; five minutes keeps proxies useful
+# without hiding a cancellation for long.
+MAX_AGE = 300
+
+
+@bp.route("/events/<int:event_id>.ics")
+def event_ics(event_id: int):
+    event = listing.get_public_event(event_id) or abort(404)
+    return _respond(ical.event_download(event), disposition="attachment")
+
+
+@bp.route("/all.ics")
+def all_events():
+    return _feed(ical.all_events_scope())
+
+
+@bp.route("/kind/<kind>.ics")
+def kind(kind: str):
+    return _feed(ical.kind_scope(kind))
+
+
+@bp.route("/project/<reference>.ics")
+def project(reference: str):
+    return _feed(ical.project_scope(reference))
+
+
+@bp.route("/municipality/<int:municipality_id>.ics")
+def municipality(municipality_id: int):
+    return _feed(ical.municipality_scope(municipality_id))
+
+
+@bp.route("/organisation/<int:organisation_id>.ics")
+def organisation(organisation_id: int):
+    return _feed(ical.organisation_scope(organisation_id))
+
+
+@bp.route("/me/<token>.ics")
+def personal(token: str):
+    person = ical.person_for_token(token) or abort(404)
+    response = _respond(ical.personal_feed(person), private=True)
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _feed(scope: ical.FeedScope | None):
+    if scope is None:
+        abort(404)
+    source = external_url(request.endpoint, **(request.view_args or {}))
+    feed = ical.public_feed(scope, locale=request.args.get("lang"), source=source)
+    return _respond(feed)
+
+
+def _respond(feed: ical.Feed, *, private: bool = False, disposition: str = "inline"):
+    response = current_app.response_class(feed.body, mimetype="text/calendar")
+    response.set_etag(feed.etag)
+    if feed.last_modified is not None:
+        response.last_modified = feed.last_modified
+    if private:
+        response.cache_control.private = True
+    else:
+        response.cache_control.public = True
+        response.access_control_allow_origin = "*"
+    response.cache_control.max_age = MAX_AGE
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{feed.filename}"'
+    return response.make_conditional(request)
