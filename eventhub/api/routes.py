@@ -1,0 +1,123 @@
+"""``/api/v1``: read-only JSON over public events. Every answer, errors included, is JSON."""
+
+from __future__ import annotations
+
+from flask import abort, jsonify, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.routing import RequestRedirect
+
+from eventhub.api import bp, openapi, serialize
+from eventhub.api.params import BadParameter, parse_event_query
+from eventhub.core.services import capacity, listing, search
+from eventhub.extensions import db
+
+PREFIX = "/api/"
+# Browsers may send these on a cross-origin GET (municipal sites embed listings).
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "If-None-Match, If-Modified-Since",
+    "Access-Control-Expose-Headers": "ETag",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+@bp.route("/events")
+def events():
+    filters, page, per_page = parse_event_query(request.args)
+    result = search.search_events(filters, page=page, per_page=per_page)
+    return _json(serialize.event_list(result, request.args))
+
+
+@bp.route("/events/<int:event_id>")
+def event(event_id: int):
+    found = listing.get_public_event(event_id) or abort(404)
+    availability = capacity.availability(found, capacity.count_taken(found.id))
+    return _json(serialize.event_json(found, availability))
+
+
+@bp.route("/openapi.json")
+def openapi_document():
+    return _json(openapi.document())
+
+
+def _json(data):
+    """A cacheable answer: clients revalidate every time and get 304 while it is unchanged
+    (seats left change with every registration, so nothing is served stale)."""
+    response = jsonify(data)
+    response.add_etag()
+    response.cache_control.public = True
+    response.cache_control.no_cache = True
+    return response.make_conditional(request)
+
+
+def error_response(status: int, message: str, parameter: str | None = None):
+    body = {
+        "status": status,
+        "error": _error_name(status),
+        "message": message,
+    }
+    if parameter is not None:
+        body["parameter"] = parameter
+    response = jsonify(body)
+    response.status_code = status
+    response.headers.update(CORS_HEADERS)
+    return response
+
+
+def _error_name(status: int) -> str:
+    return HTTP_STATUS_CODES.get(status, "Error")
+
+
+MESSAGES = {
+    404: lambda: _("There is nothing at this address."),
+    405: lambda: _("This address only answers GET requests."),
+    500: lambda: _("Something went wrong on our side. Please try again in a moment."),
+}
+
+
+def _message(exc: HTTPException) -> str:
+    make = MESSAGES.get(exc.code or 500)
+    return make() if make else (exc.description or _error_name(exc.code or 500))
+
+
+@bp.errorhandler(BadParameter)
+def _bad_parameter(exc: BadParameter):
+    return error_response(400, exc.message, exc.parameter)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    response = error_response(exc.code or 500, _message(exc))
+    if exc.code == 405 and getattr(exc, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+@bp.errorhandler(500)
+def _server_error(_exc):
+    db.session.rollback()
+    return error_response(500, MESSAGES[500]())
+
+
+@bp.before_app_request
+def _routing_errors():
+    """Unknown addresses and wrong methods under /api/ answer in JSON too: routing fails
+    before any blueprint is chosen, so the blueprint's error handlers never see them."""
+    exc = request.routing_exception
+    if (
+        exc is None
+        or isinstance(exc, RequestRedirect)
+        or not isinstance(exc, HTTPException)
+        or not (request.path.startswith(PREFIX) or request.path == PREFIX.rstrip("/"))
+    ):
+        return None
+    return _http_error(exc)
+
+
+@bp.after_request
+def _cors(response):
+    response.headers.update(CORS_HEADERS)
+    return response
