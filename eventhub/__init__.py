@@ -85,7 +85,7 @@ def _configure(app: Flask, overrides: dict[str, Any] | None, testing: bool) -> N
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
     # Flask-Mail reads MAIL_SUPPRESS_SEND; we never let it pretend to send.
     app.config.setdefault("MAIL_SUPPRESS_SEND", False)
-    logging.getLogger("eventhub").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    app.logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))  # also installs its handler
 
 
 def _instance_secret(path: Path) -> str:

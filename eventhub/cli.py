@@ -8,7 +8,9 @@ import time
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from eventhub.core.models import Project, Role, User
 from eventhub.extensions import db
@@ -69,13 +71,20 @@ def send_mail_command(loop: bool, interval: float, batch: int) -> None:
 
     while True:
         total = outbox.DeliveryReport()
-        while True:
-            report = outbox.deliver(limit=batch)
-            total.sent += report.sent
-            total.retried += report.retried
-            total.failed += report.failed
-            if report.sent + report.retried + report.failed < batch:
-                break
+        try:
+            while True:
+                report = outbox.deliver(limit=batch)
+                total.sent += report.sent
+                total.retried += report.retried
+                total.failed += report.failed
+                if report.sent + report.retried + report.failed < batch:
+                    break
+        except SQLAlchemyError:
+            if not loop:
+                raise
+            # The database went away for a moment: a worker waits and tries again.
+            db.session.rollback()
+            current_app.logger.exception("send-mail: database error, retrying")
         if not loop:
             click.echo(f"{total.sent} sent, {total.retried} to retry, {total.failed} failed.")
             return
@@ -85,8 +94,6 @@ def send_mail_command(loop: bool, interval: float, batch: int) -> None:
 @group.command("send-reminders")
 def send_reminders_command() -> None:
     """Queue reminders for events starting soon (safe to run every few minutes)."""
-    from flask import current_app
-
     from eventhub.core.services import outbox, reminders
 
     queued = reminders.queue_reminders(current_app.config["REMINDER_HOURS_BEFORE"])

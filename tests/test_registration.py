@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 import icalendar
@@ -293,3 +295,15 @@ def test_mail_is_in_the_registrants_language(client, mailbox):
     signup(client, event.id)
     [message] = mailbox.to("aino@example.fi")
     assert "Ilmoittautuminen vahvistettu" in message["Subject"]
+
+
+def test_manage_page_offers_the_personal_calendar_feed(client, mailbox):
+    event = factories.event(title="Verkostotapaaminen")
+    signup(client, event.id)
+    page = client.get(manage_link(mailbox.to("aino@example.fi")[0])).get_data(as_text=True)
+    feed_url = re.search(r'<code id="personal-feed">([^<]+)</code>', page).group(1)
+    assert "webcal://" in page
+    feed = client.get("/" + html.unescape(feed_url).split("/", 3)[3])
+    assert feed.status_code == 200
+    calendar = icalendar.Calendar.from_ical(feed.data)
+    assert [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")] == ["Verkostotapaaminen"]

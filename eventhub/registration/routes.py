@@ -4,7 +4,8 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from eventhub.core.services import capacity, listing
+from eventhub.calendar.links import feed_links
+from eventhub.core.services import capacity, ical, listing
 from eventhub.core.services import registration as service
 from eventhub.events.routes import render_event_page
 from eventhub.extensions import db
@@ -62,6 +63,11 @@ def manage(token: str):
         editable=editable,
         position=capacity.waitlist_position(registration),
         token=token,
+        feed=feed_links(
+            "calendar.personal",
+            _("My registrations"),
+            token=ical.personal_feed_token(registration.person),
+        ),
     ), (422 if form.errors else 200)
 
 
@@ -82,8 +88,6 @@ def cancel(token: str):
 
 @bp.route("/manage/<token>/event.ics")
 def event_ics(token: str):
-    from eventhub.core.services import ical
-
     registration = _registration_or_404(token)
     return Response(
         ical.event_calendar(registration.event),
