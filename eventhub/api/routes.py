@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, jsonify, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import RequestRedirect
 
@@ -88,7 +88,6 @@ def _bad_parameter(exc: BadParameter):
     return error_response(400, exc.message, exc.parameter)
 
 
-@bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
     response = error_response(exc.code or 500, _message(exc))
     if exc.code == 405 and getattr(exc, "valid_methods", None):
@@ -96,10 +95,16 @@ def _http_error(exc: HTTPException):
     return response
 
 
-@bp.errorhandler(500)
 def _server_error(_exc):
     db.session.rollback()
     return error_response(500, MESSAGES[500]())
+
+
+# By code, not only by class: Flask prefers the site's HTML handler for a code over a
+# blueprint's handler for a class.
+for _code in default_exceptions:
+    bp.register_error_handler(_code, _server_error if _code == 500 else _http_error)
+bp.register_error_handler(HTTPException, _http_error)
 
 
 @bp.before_app_request
