@@ -56,6 +56,7 @@ SCHEMAS: dict[str, Any] = {
             "url",
             "ical_url",
             "registration_url",
+            "programme",
         ],
         "properties": {
             "id": {"type": "integer"},
@@ -96,6 +97,55 @@ SCHEMAS: dict[str, Any] = {
             "url": {**URI, "description": "The event page."},
             "ical_url": {**URI, "description": "The event as an iCalendar file."},
             "registration_url": {**URI, "description": "Where to register."},
+            "programme": {
+                "type": "array",
+                "items": _ref("ProgrammeItem"),
+                "description": "The sessions of a forum or info session in time order; "
+                "empty for other events and when no programme has been published.",
+            },
+        },
+    },
+    "ProgrammeItem": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [
+            "start",
+            "end",
+            "title",
+            "room",
+            "speakers",
+            "description",
+            "parallel",
+            "groups",
+        ],
+        "properties": {
+            "start": DATE_TIME,
+            "end": DATE_TIME,
+            "title": {"type": "string"},
+            "room": {"type": ["string", "null"]},
+            "speakers": {"type": ["string", "null"]},
+            "description": {"type": "string", "description": "Plain text."},
+            "parallel": {
+                "type": "boolean",
+                "description": "The session is split into discussion groups held at once.",
+            },
+            "groups": {"type": "array", "items": _ref("DiscussionGroup")},
+        },
+    },
+    "DiscussionGroup": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", "name", "room", "capacity", "seats_left"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "room": {"type": ["string", "null"]},
+            "capacity": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "description": "Places in the group; null when unlimited.",
+            },
+            "seats_left": {"type": ["integer", "null"], "minimum": 0},
         },
     },
     "Municipality": {

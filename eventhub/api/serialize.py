@@ -8,13 +8,19 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from eventhub.core.models import Event
+from eventhub.core.services import forums
 from eventhub.core.services.capacity import EventAvailability
 from eventhub.core.services.search import EventPage
 from eventhub.urls import external_url
 
 
-def event_json(event: Event, availability: EventAvailability) -> dict[str, Any]:
-    """One event. Times are ISO 8601 in the event's own timezone, with its offset."""
+def event_json(
+    event: Event, availability: EventAvailability, programme: list[dict] | None = None
+) -> dict[str, Any]:
+    """One event. Times are ISO 8601 in the event's own timezone, with its offset.
+    ``programme`` is given by listings, which read all their events' programmes at once."""
+    if programme is None:
+        programme = forums.programmes_json([event])[event.id]
     url = external_url("events.detail", event_id=event.id)
     municipality = event.municipality
     project = event.project
@@ -61,6 +67,7 @@ def event_json(event: Event, availability: EventAvailability) -> dict[str, Any]:
         "url": url,
         "ical_url": external_url("calendar.event_ics", event_id=event.id),
         "registration_url": f"{url}#register",
+        "programme": programme,
     }
 
 
@@ -72,8 +79,9 @@ def event_list(result: EventPage, args: MultiDict) -> dict[str, Any]:
         return external_url("api.events", **filters, page=page)
 
     last = result.pages
+    programmes = forums.programmes_json(result.items)
     return {
-        "items": [event_json(e, result.availability[e.id]) for e in result.items],
+        "items": [event_json(e, result.availability[e.id], programmes[e.id]) for e in result.items],
         "meta": {
             "page": result.page,
             "per_page": result.per_page,

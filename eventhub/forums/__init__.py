@@ -1,4 +1,4 @@
-"""The forums blueprint: forums over the shared event core."""
+"""The forums blueprint: a programme with parallel discussion groups, over the shared core."""
 
 from flask import Blueprint
 

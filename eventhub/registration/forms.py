@@ -90,6 +90,10 @@ class DetailsForm(FlaskForm):
     def background_fields(self) -> list[Field]:
         return [f for f in self if f.name in ("gender", "age_band", "labour_status")]
 
+    def format_fields(self) -> list[Field]:
+        """Fields the event's format adds (see eventhub.registration.format_fields)."""
+        return [f for f in self if f.name.startswith("fmt_")]
+
     def signup_data(self, locale: str, email: str) -> SignupData:
         return SignupData(
             name=self.name.data.strip(),
@@ -106,6 +110,9 @@ class DetailsForm(FlaskForm):
             gender=_enum_or_none(Gender, getattr(self, "gender", None)),
             age_band=_enum_or_none(AgeBand, getattr(self, "age_band", None)),
             labour_status=_enum_or_none(LabourStatus, getattr(self, "labour_status", None)),
+            format_data={
+                f.name.removeprefix("fmt_"): _clean_answer(f.data) for f in self.format_fields()
+            },
         )
 
 
@@ -186,6 +193,10 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
             validators=[Optional()],
             description=hint,
         )
+    if issubclass(base, SignupForm):
+        from eventhub.registration.format_fields import add_format_fields
+
+        add_format_fields(EventForm, event)
     form = EventForm(**kwargs)
     form.municipality.choices = _choices(
         [("", _l("Choose…"))]

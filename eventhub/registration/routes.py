@@ -20,12 +20,14 @@ def register(event_id: int):
     if not form.validate_on_submit():
         return render_event_page(event, form, status=422)
     try:
-        service.register(event.id, form.signup_data(str(get_locale()), form.email.data))
+        result = service.register(event.id, form.signup_data(str(get_locale()), form.email.data))
     except service.RegistrationRefused as refused:
         db.session.rollback()
         return render_event_page(event, form, status=409, refusal=refused.reason.value)
     db.session.commit()
     session["signup_email"] = form.email.data
+    for note in result.notes:  # e.g. a chosen discussion group was full
+        flash(note, "error")
     return redirect(url_for("registration.check_email", event_id=event.id), 303)
 
 

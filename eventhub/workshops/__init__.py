@@ -1,4 +1,4 @@
-"""The workshops blueprint: workshops over the shared event core."""
+"""The workshops blueprint: workshop series over the shared event core."""
 
 from flask import Blueprint
 

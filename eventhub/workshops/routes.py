@@ -1,9 +1,230 @@
+"""Workshop series: the public series page with one signup form for several sessions,
+participation certificates, and the organiser's series pages."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
 from eventhub.core.labels import KIND_PLURALS
-from eventhub.core.models import EventKind
+from eventhub.core.models import Event, EventKind, Person, WorkshopSeries
+from eventhub.core.services import access, workshops
+from eventhub.core.services import registration as registrations
 from eventhub.events.routes import render_listing
+from eventhub.extensions import db
+from eventhub.manage.decorators import manager_required
+from eventhub.manage.forms import choices as select_choices
 from eventhub.workshops import bp
+from eventhub.workshops.forms import SeriesForm, data_for, series_form
+
+SESSION_KEY = "series_signup"
 
 
 @bp.route("/")
 def index():
     return render_listing(EventKind.WORKSHOP, str(KIND_PLURALS[EventKind.WORKSHOP]))
+
+
+@bp.app_template_global()
+def series_of(event):
+    """The workshop series an event is a session of, for its page."""
+    return db.session.get(WorkshopSeries, event.series_id) if event.series_id else None
+
+
+def _public_series(series_id: int) -> tuple[WorkshopSeries, list]:
+    series = db.session.get(WorkshopSeries, series_id) or abort(404)
+    sessions = workshops.sessions_with_places(series)
+    if not sessions:
+        abort(404)
+    return series, sessions
+
+
+def _series_page(series, sessions, form=None, status: int = 200, refused=None):
+    events = [e for e, _a in sessions]
+    form = form or series_form(series, events)
+    form.sessions.choices = select_choices(
+        (str(e.id), e.title) for e, a in sessions if a.accepts_registrations
+    )
+    return render_template(
+        "workshops/series.html", series=series, sessions=sessions, form=form, refused=refused
+    ), status
+
+
+@bp.route("/series/<int:series_id>")
+def series(series_id: int):
+    found, sessions = _public_series(series_id)
+    return _series_page(found, sessions)
+
+
+@bp.route("/series/<int:series_id>/register", methods=["POST"])
+def register(series_id: int):
+    """One form, several sessions: each is registered under its own lock in this one
+    transaction; the ones that cannot take the person are named on the next page."""
+    found, sessions = _public_series(series_id)
+    form = series_form(found, [e for e, _a in sessions])
+    form.sessions.choices = select_choices((str(e.id), e.title) for e, _a in sessions)
+    if not form.validate_on_submit():
+        return _series_page(found, sessions, form, 422)
+    data = form.signup_data(str(get_locale()), form.email.data)
+    try:
+        signup = workshops.register_for_sessions(
+            found, [int(v) for v in form.sessions.data], data_for(form, data)
+        )
+    except workshops.NoSessionTaken as nothing:
+        db.session.rollback()
+        return _series_page(found, sessions, form, 409, refused=nothing.outcomes)
+    db.session.commit()
+    session[SESSION_KEY] = {
+        "email": form.email.data,
+        "registered": [o.event.id for o in signup.registered],
+        "refused": [[o.event.id, o.refused.value] for o in signup.refused],
+    }
+    return redirect(url_for("workshops.check_email", series_id=found.id), 303)
+
+
+@bp.route("/series/<int:series_id>/check-email")
+def check_email(series_id: int):
+    """The same page whether the person was registered before or not; refused sessions are
+    about the sessions, not the person."""
+    found = db.session.get(WorkshopSeries, series_id) or abort(404)
+    answer = session.get(SESSION_KEY) or {}
+    events = {e.id: e for e in found.sessions}
+    return render_template(
+        "workshops/check_email.html",
+        series=found,
+        email=answer.get("email"),
+        registered=[events[i] for i in answer.get("registered", []) if i in events],
+        refused=[(events[i], reason) for i, reason in answer.get("refused", []) if i in events],
+    )
+
+
+# --- certificates -----------------------------------------------------------------------
+
+
+@bp.route("/certificate/<token>")
+def my_certificate(token: str):
+    """The participant's certificate, from the manage link of any session of the series."""
+    registration = registrations.by_token(token) or abort(404)
+    series_id = registration.event.series_id or abort(404)
+    found = db.session.get(WorkshopSeries, series_id)
+    certificate = workshops.certificate(found, registration.person)
+    if certificate is None:
+        return render_template(
+            "workshops/no_certificate.html",
+            series=found,
+            attended=len(workshops.attended_sessions(found, registration.person_id)),
+            token=token,
+        )
+    return render_template("workshops/certificate.html", certificate=certificate)
+
+
+# --- organiser --------------------------------------------------------------------------
+
+
+def _series_to_manage(series_id: int) -> WorkshopSeries:
+    found = db.session.get(WorkshopSeries, series_id) or abort(404)
+    if found.project_id is None:
+        if not access.is_admin(current_user):
+            abort(404)
+    else:
+        access.project_to_manage(current_user, found.project_id)
+    return found
+
+
+def _candidate_sessions(project_id: int | None) -> list[Event]:
+    stmt = select(Event).where(access.manageable_events_filter(current_user))
+    if project_id is not None:
+        stmt = stmt.where(Event.project_id == project_id)
+    return list(db.session.scalars(stmt.order_by(Event.starts_at, Event.id).limit(500)))
+
+
+def _series_form(found: WorkshopSeries | None = None, **kwargs) -> SeriesForm:
+    form = SeriesForm(**kwargs)
+    form.project.choices = select_choices(
+        (str(p.id), p.name) for p in db.session.scalars(access.projects_query(current_user))
+    )
+    project_id = found.project_id if found else None
+    if form.project.data:
+        try:
+            project_id = int(form.project.data)
+        except ValueError:
+            project_id = None
+    form.sessions.choices = select_choices(
+        (str(e.id), f"{e.local_start:%Y-%m-%d} {e.title}")
+        for e in _candidate_sessions(project_id)
+        if e.series_id in (None, found.id if found else None)
+    )
+    return form
+
+
+@bp.route("/organiser/series", methods=["GET", "POST"])
+@manager_required
+def organiser_index():
+    stmt = select(WorkshopSeries).order_by(WorkshopSeries.name)
+    if not access.is_admin(current_user):
+        stmt = stmt.where(WorkshopSeries.project_id.in_(access.project_ids(current_user) or {-1}))
+    form = _series_form()
+    if form.validate_on_submit():
+        project = access.project_to_manage(current_user, int(form.project.data))
+        found = workshops.create_series(
+            current_user,
+            name=form.name.data.strip(),
+            project_id=project.id,
+            description=(form.description.data or "").strip(),
+            certificate_threshold=form.certificate_threshold.data,
+        )
+        db.session.commit()
+        flash(_("The series has been created. Now choose its sessions."), "ok")
+        return redirect(url_for("workshops.organiser_series", series_id=found.id), 303)
+    return render_template(
+        "workshops/organiser_index.html", all_series=db.session.scalars(stmt).all(), form=form
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/organiser/series/<int:series_id>", methods=["GET", "POST"])
+@manager_required
+def organiser_series(series_id: int):
+    found = _series_to_manage(series_id)
+    data = {
+        "name": found.name,
+        "project": str(found.project_id or ""),
+        "description": found.description,
+        "certificate_threshold": found.certificate_threshold,
+        "sessions": [str(e.id) for e in found.sessions],
+    }
+    form = _series_form(found, data=data)
+    if form.validate_on_submit():
+        access.project_to_manage(current_user, int(form.project.data))
+        found.name = form.name.data.strip()
+        found.project_id = int(form.project.data)
+        found.description = (form.description.data or "").strip()
+        found.certificate_threshold = form.certificate_threshold.data
+        chosen = [access.event_to_manage(current_user, int(v)) for v in form.sessions.data]
+        workshops.set_sessions(current_user, found, chosen)
+        db.session.commit()
+        flash(_("The series has been saved."), "ok")
+        return redirect(url_for("workshops.organiser_series", series_id=found.id), 303)
+    sessions = found.sessions
+    return render_template(
+        "workshops/organiser_series.html",
+        series=found,
+        sessions=sessions,
+        attendance=workshops.attendance_counts([e.id for e in sessions]),
+        figures=workshops.series_indicators(found),
+        holders=workshops.certificate_holders(found),
+        form=form,
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/organiser/series/<int:series_id>/certificates/<int:person_id>")
+@manager_required
+def organiser_certificate(series_id: int, person_id: int):
+    found = _series_to_manage(series_id)
+    person = db.session.get(Person, person_id) or abort(404)
+    certificate = workshops.certificate(found, person)
+    if certificate is None:
+        abort(404)
+    return render_template("workshops/certificate.html", certificate=certificate)

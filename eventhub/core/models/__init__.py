@@ -8,6 +8,21 @@ from eventhub.core.models.base import (
     Role,
 )
 from eventhub.core.models.event import Event, EventQuestion, QuestionType
+from eventhub.core.models.forums import (
+    DiscussionGroup,
+    GroupChoice,
+    ProgrammeItem,
+    SessionHeadcount,
+)
+from eventhub.core.models.hackathons import (
+    Challenge,
+    Initiative,
+    InitiativeStatus,
+    MentoringSession,
+    Team,
+    TeamMember,
+    TeamSeeker,
+)
 from eventhub.core.models.outbox import OutboxMessage, OutboxStatus
 from eventhub.core.models.people import (
     AgeBand,
@@ -22,30 +37,43 @@ from eventhub.core.models.people import (
 from eventhub.core.models.places import Municipality, Organisation
 from eventhub.core.models.project import Project, ProjectTarget
 from eventhub.core.models.user import AuditEntry, User
+from eventhub.core.models.workshops import WorkshopSeries
 
 __all__ = [
     "AgeBand",
     "AuditEntry",
     "Attendance",
+    "Challenge",
     "Country",
+    "DiscussionGroup",
     "Event",
     "EventKind",
     "EventQuestion",
     "EventStatus",
     "Gender",
+    "GroupChoice",
     "Headcount",
+    "Initiative",
+    "InitiativeStatus",
     "LabourStatus",
+    "MentoringSession",
     "Municipality",
     "Organisation",
     "OutboxMessage",
     "OutboxStatus",
     "Person",
+    "ProgrammeItem",
     "Project",
     "ProjectTarget",
     "QuestionType",
     "Registration",
     "RegistrationStatus",
     "Role",
+    "SessionHeadcount",
+    "Team",
+    "TeamMember",
+    "TeamSeeker",
     "User",
+    "WorkshopSeries",
     "normalise_email",
 ]

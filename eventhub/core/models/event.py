@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.core.db import UTCDateTime
@@ -67,6 +67,18 @@ class Event(Timestamps, db.Model):
 
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
+    # Event formats (see eventhub.workshops, .hackathons, .forums): the workshop series a
+    # session belongs to; the hackathon a preparatory, follow-up or mentoring event belongs to;
+    # whether people may come without registering (a forum for a large audience).
+    series_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshop_series.id", ondelete="SET NULL"), index=True
+    )
+    parent_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event.id", ondelete="SET NULL"), index=True
+    )
+    registration_optional: Mapped[bool] = mapped_column(
+        default=False, server_default=false()
+    )
 
     project: Mapped[Project | None] = relationship()
     municipality: Mapped[Municipality | None] = relationship()

@@ -28,7 +28,7 @@ from eventhub.core.models import (
     RegistrationStatus,
     normalise_email,
 )
-from eventhub.core.services import capacity, messages
+from eventhub.core.services import capacity, formats, messages
 from eventhub.core.services.capacity import PLACE_HOLDING, Availability
 from eventhub.core.services.tokens import hash_token, new_token
 from eventhub.extensions import db
@@ -65,12 +65,18 @@ class SignupData:
     gender: Gender | None = None
     age_band: AgeBand | None = None
     labour_status: LabourStatus | None = None
+    # What the event's format asks on top of the common fields (a forum's discussion groups,
+    # a hackathon's team), by field name; see eventhub.core.services.formats.
+    format_data: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class SignupResult:
     outcome: Outcome
     registration: Registration
+    # What the participant should be told beside the registration itself, e.g. that a chosen
+    # discussion group was full (the rest of the choice was kept).
+    notes: tuple[str, ...] = ()
 
 
 def lock_event(event_id: int) -> Event | None:
@@ -102,7 +108,8 @@ def register(event_id: int, data: SignupData) -> SignupResult:
     if existing is not None and existing.status in (*ACTIVE, RegistrationStatus.REJECTED):
         token = _rotate_token(existing)
         messages.manage_link(existing, token)
-        return SignupResult(Outcome.ALREADY_REGISTERED, existing)
+        notes = formats.after_register(existing, data, created=False)
+        return SignupResult(Outcome.ALREADY_REGISTERED, existing, notes)
 
     taken, last_queue_no = _places_and_queue(event.id)
     available = capacity.availability(event, taken)
@@ -134,8 +141,10 @@ def register(event_id: int, data: SignupData) -> SignupResult:
     registration.confirmed_at = utcnow() if status == RegistrationStatus.CONFIRMED else None
     db.session.add(registration)
     db.session.flush()
+    # The format's part (groups, team) in the same transaction, still under the event's lock.
+    notes = formats.after_register(registration, data, created=True)
     messages.registration_received(registration, token)
-    return SignupResult(Outcome.CREATED, registration)
+    return SignupResult(Outcome.CREATED, registration, notes)
 
 
 def cancel(registration: Registration) -> list[Registration]:
