@@ -152,11 +152,19 @@ def _summary(event: Event, registration_status: RegistrationStatus | None) -> st
 
 def _description(event: Event, url: str) -> str:
     text = _CONTROL.sub("", (event.description or "").replace("\r\n", "\n").replace("\r", "\n"))
-    parts = [text.strip()]
+    parts = [text.strip(), _CONTROL.sub("", _programme(event))]
     if event.online_url:
         parts.append(_line(event.online_url))
     parts.append(url)
     return "\n\n".join(p for p in parts if p)
+
+
+def _programme(event: Event) -> str:
+    """A forum's programme, from the forums service; editing it moves ``updated_at``, so
+    the cached VEVENT is rebuilt."""
+    from eventhub.core.services import forums
+
+    return forums.programme_text(event) if event.kind in forums.PROGRAMME_KINDS else ""
 
 
 def _location(event: Event) -> str:
