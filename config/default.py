@@ -20,7 +20,7 @@ WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; phones sta
 
 BABEL_DEFAULT_LOCALE = "en"
 BABEL_DEFAULT_TIMEZONE = "Europe/Helsinki"
-LANGUAGES = ["fi", "en"]
+LANGUAGES = ["fi", "lv", "et", "en"]
 
 # The address used in links inside mail and calendar feeds, e.g. "https://events.example.fi".
 # None means: taken from the request (fine for development).
