@@ -24,7 +24,7 @@ extract-messages: $(STAMP)
 		--project eventhub -o eventhub/translations/messages.pot .
 
 update-messages: extract-messages
-	$(BIN)/pybabel update --no-fuzzy-matching -i eventhub/translations/messages.pot -d eventhub/translations
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i eventhub/translations/messages.pot -d eventhub/translations
 
 # Serve the demo on http://127.0.0.1:5000 with an embedded SQLite database.
 run: install
@@ -36,11 +36,21 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install lint
+# axe-core for the browser tests' accessibility checks, at the version the lockfile pins.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		(cd tests/browser && npm ci --no-audit --no-fund) && touch $@; \
+	else \
+		echo "npm not found: the browser tests' axe-core checks need Node.js and npm"; \
+	fi
+
+test: install lint $(AXE)
 	$(BIN)/pytest
 
 bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache tests/browser/node_modules test-artifacts
