@@ -140,7 +140,9 @@ class Pages:
         self.contexts = []
         self.console_errors: list[str] = []
 
-    def open(self, locale: str = "en", viewport: dict | None = None):
+    def open(self, locale: str = "en", viewport: dict | None = None, **options):
+        """A page in a fresh browser context (no cookies) whose Accept-Language is
+        ``locale``; a phone unless another ``viewport`` is given."""
         phone = viewport is None or viewport == PHONE
         context = self.browser.new_context(
             base_url=self.site.url,
@@ -148,6 +150,7 @@ class Pages:
             is_mobile=phone,
             has_touch=phone,
             locale={"fi": "fi-FI", "lv": "lv-LV", "et": "et-EE"}.get(locale, "en-GB"),
+            **options,
         )
         context.set_default_timeout(10_000)
         self.contexts.append(context)
