@@ -87,8 +87,14 @@ _WITH_CALENDAR = {
 }
 
 
+# Messages that give a confirmed place carry the QR code staff scan at the door.
+_WITH_CHECKIN_QR = {"confirmation", "promoted", "approved", "reminder"}
+CHECKIN_QR_CID = "checkin-qr@eventhub"
+
+
 def _send(kind: str, registration: Registration, token: str | None = None) -> None:
     event = registration.event
+    qr = _checkin_qr_attachment(registration) if kind in _WITH_CHECKIN_QR else None
     with force_locale(registration.locale):
         context = {
             "registration": registration,
@@ -97,6 +103,7 @@ def _send(kind: str, registration: Registration, token: str | None = None) -> No
             "manage_url": external_url("registration.manage", token=token) if token else None,
             "event_url": external_url("events.detail", event_id=event.id),
             "position": waitlist_position(registration),
+            "checkin_qr_cid": qr.content_id if qr else None,
         }
         subject = _subject(kind, event)
         text = render_template(f"mail/{kind}.txt", subject=subject, **context)
@@ -107,6 +114,8 @@ def _send(kind: str, registration: Registration, token: str | None = None) -> No
         RegistrationStatus.PENDING,
     ):
         attachments.append(_calendar_attachment(event))
+    if qr is not None:
+        attachments.append(qr)
     enqueue(
         kind=kind,
         recipient=registration.person.email,
@@ -124,4 +133,19 @@ def _calendar_attachment(event: Event) -> MailAttachment:
         filename="event.ics",
         content_type="text/calendar; charset=utf-8; method=PUBLISH",
         data=ical.event_calendar(event).decode(),
+    )
+
+
+def _checkin_qr_attachment(registration: Registration) -> MailAttachment | None:
+    """The registration's check-in QR code as an inline image, for confirmed places."""
+    from eventhub.core.services import attendance
+
+    if not attendance.offers_checkin_qr(registration):
+        return None
+    return MailAttachment(
+        filename="check-in.png",
+        content_type="image/png",
+        data=attendance.checkin_url(registration),
+        encoding="qr",  # drawn by the sender, outside this transaction
+        content_id=CHECKIN_QR_CID,
     )

@@ -1,0 +1,82 @@
+"""Forms of attendance at the door: walk-ins, headcounts, closing an event."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from eventhub.core.models import Event, Municipality, Organisation
+from eventhub.extensions import db
+from eventhub.manage.forms import choices
+
+
+class WalkInForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Please write the person's name.")), Length(max=200)],
+        render_kw={"autocomplete": "off"},
+    )
+    email = EmailField(
+        _l("Email (optional)"),
+        description=_l("With an email the person is recognised at later events."),
+        validators=[
+            Optional(),
+            Email(_l("Please check the email address."), check_deliverability=False),
+            Length(max=254),
+        ],
+        render_kw={"autocomplete": "off", "inputmode": "email"},
+    )
+    organisation = StringField(
+        _l("Organisation (optional)"),
+        validators=[Optional(), Length(max=200)],
+        render_kw={"list": "organisations", "autocomplete": "off"},
+    )
+    municipality = SelectField(_l("Municipality (optional)"), validators=[Optional()])
+
+    def fill_choices(self, event: Event) -> None:
+        """Municipalities of the event's country (all when it has none), and organisation
+        names to pick from."""
+        stmt = select(Municipality).order_by(Municipality.name)
+        if event.municipality is not None:
+            stmt = stmt.where(Municipality.country == event.municipality.country)
+        self.municipality.choices = choices(
+            [("", _l("Choose…"))] + [(str(m.id), m.name) for m in db.session.scalars(stmt)]
+        )
+        self.organisation_names = list(
+            db.session.scalars(
+                select(Organisation.name)
+                .where(Organisation.confirmed.is_(True))
+                .order_by(Organisation.name)
+                .limit(1000)
+            )
+        )
+
+    def municipality_id(self) -> int | None:
+        return int(self.municipality.data) if self.municipality.data else None
+
+
+class HeadcountForm(FlaskForm):
+    count = IntegerField(
+        _l("People counted"),
+        validators=[
+            InputRequired(_l("Please give the number of people.")),
+            NumberRange(min=0, max=100000, message=_l("Please give a number from 0 up.")),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+    note = StringField(
+        _l("What was counted (optional)"),
+        description=_l("For example: audience of the opening talk."),
+        validators=[Optional(), Length(max=200)],
+    )
+
+
+class CloseEventForm(FlaskForm):
+    report = TextAreaField(
+        _l("Closing report (optional)"),
+        description=_l("A few lines for the project's records: how it went, what to remember."),
+        validators=[Optional(), Length(max=5000)],
+    )
