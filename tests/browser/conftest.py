@@ -170,20 +170,39 @@ class Pages:
         if response.status >= 400 and response.request.resource_type != "document":
             self.console_errors.append(f"{response.status} for {response.url}")
 
-    def check(self, page, name: str, locale: str = "en", *, data: tuple[str, ...] = ()):
-        """Save a screenshot; assert axe-core finds nothing, and on a translated page that
-        no English interface text is left (``data``: names and titles the test typed)."""
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{name}-{locale}.png"), full_page=True)
-        assert page.evaluate("document.documentElement.lang") == locale
-        violations = axe_violations(page)
-        assert not violations, f"axe-core on {name} ({locale}):\n{format_violations(violations)}"
-        if locale != "en":
-            leftovers = english_leftovers(page, locale, allowed=data)
-            assert not leftovers, f"English on {name} ({locale}):\n" + "\n".join(leftovers)
-        assert (
-            page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
-        ), f"{name} ({locale}) scrolls sideways at {page.viewport_size['width']} px"
+    def check(self, page, name: str, locale: str = "en", **options) -> None:
+        """Assert :meth:`problems` finds none on the page."""
+        found = self.problems(page, name, locale, **options)
+        assert not found, "\n".join(found)
+
+    def problems(
+        self,
+        page,
+        name: str,
+        locale: str = "en",
+        *,
+        data: tuple[str, ...] = (),
+        axe: bool = True,
+        screenshot: bool = True,
+    ) -> list[str]:
+        """Save a screenshot of the page; what axe-core finds on it; on a translated page, the
+        English interface text left (``data``: names and titles the test made); a wrong
+        ``lang``; sideways scrolling."""
+        found = []
+        if screenshot:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{name}-{locale}.png"), full_page=True)
+        lang = page.evaluate("document.documentElement.lang")
+        if lang != locale:
+            found.append(f"{name} ({locale}): <html lang={lang!r}>")
+        if axe and (violations := axe_violations(page)):
+            found.append(f"axe-core on {name} ({locale}):\n{format_violations(violations)}")
+        if locale != "en" and (leftovers := english_leftovers(page, locale, allowed=data)):
+            found.append(f"English on {name} ({locale}):\n" + "\n".join(leftovers))
+        width = page.viewport_size["width"]
+        if page.evaluate("document.documentElement.scrollWidth") > width:
+            found.append(f"{name} ({locale}) scrolls sideways at {width} px")
+        return found
 
     def close(self) -> None:
         for context in self.contexts:
