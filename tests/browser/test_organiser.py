@@ -1,5 +1,5 @@
-"""An organiser signs in, creates and publishes an event: in English, Finnish, Latvian and
-Estonian. (Checking a participant in at the door follows when the check-in page lands.)
+"""An organiser on a phone signs in, creates and publishes an event, and checks a participant
+in at the door: in English, Finnish, Latvian and Estonian.
 
 Every page on the way is checked with axe-core, for English left on translated pages, for
 sideways scrolling, and saved as a screenshot in test-artifacts/browser/.
@@ -13,10 +13,11 @@ import pytest
 from playwright.sync_api import expect
 
 from eventhub.core.db import utcnow
+from eventhub.extensions import db
 from tests.browser.support import (
-    DESKTOP,
     ORGANISER_EMAIL,
     ORGANISER_PASSWORD,
+    PHONE,
     requires_chromium,
     t,
 )
@@ -24,12 +25,25 @@ from tests.browser.support import (
 pytestmark = requires_chromium
 
 
-@pytest.mark.parametrize("locale", ["en", "fi", "lv", "et"])
-def test_organiser_creates_and_publishes_an_event(site, pages, locale):
-    title = f"Ciema nākotnes darbnīca ({locale})"
-    data = (title, site.project_name, site.municipality, "Tautas nams", "Europe/Riga")
+def register_participant(site, event_id: int, name: str, locale: str) -> None:
+    """Someone registers for the event (the participant journey tests the form itself)."""
+    from eventhub.core.services import registration
 
-    page = pages.open(locale, viewport=DESKTOP)
+    with site.app.test_request_context():
+        email = name.split()[0].lower() + "@example.lv"
+        registration.register(
+            event_id, registration.SignupData(name=name, email=email, locale=locale)
+        )
+        db.session.commit()
+
+
+@pytest.mark.parametrize("locale", ["en", "fi", "lv", "et"])
+def test_organiser_creates_publishes_and_checks_in_at_the_door(site, pages, locale):
+    title = f"Ciema nākotnes darbnīca ({locale})"
+    participant = "Līga Ozoliņa"
+    data = (title, participant, site.project_name, site.municipality, "Tautas nams", "Europe/Riga")
+
+    page = pages.open(locale, viewport=PHONE)
     page.goto("/login")
     pages.check(page, "sign-in", locale, data=data)
     page.get_by_label(t(site, locale, "Email"), exact=True).fill(ORGANISER_EMAIL)
@@ -63,3 +77,21 @@ def test_organiser_creates_and_publishes_an_event(site, pages, locale):
         t(site, locale, "The event is published: people can find it and register.")
     )
     pages.check(page, "organiser-event", locale, data=data)
+    event_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+
+    # At the door, from the event's page.
+    register_participant(site, event_id, participant, locale)
+    page.reload()
+    page.get_by_role("link", name=t(site, locale, "Check-in"), exact=True).click()
+    expect(page).to_have_url(f"{site.url}/organiser/events/{event_id}/checkin")
+    row = page.locator(".door-row", has_text=participant)
+    pages.check(page, "checkin", locale, data=data)
+    # The buttons are named "Present: <name>" (the name is visually hidden); one per row.
+    row.get_by_role("button", name=t(site, locale, "Present")).click()
+    expect(row.get_by_role("button", name=t(site, locale, "Undo"))).to_be_visible()
+    expect(page.locator("[data-count=present]")).to_have_text("1")
+    pages.check(page, "checkin-done", locale, data=data)
+
+    # The mark was saved, not only shown: a reload still counts the participant present.
+    page.reload()
+    expect(page.locator("[data-count=present]")).to_have_text("1")
