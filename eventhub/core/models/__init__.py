@@ -23,6 +23,15 @@ from eventhub.core.models.hackathons import (
     TeamMember,
     TeamSeeker,
 )
+from eventhub.core.models.indicators import (
+    GuidanceSession,
+    GuidanceTopic,
+    SurveyAnswer,
+    SurveyInstrument,
+    SurveyInvitation,
+    SurveyReceipt,
+    SurveyResponse,
+)
 from eventhub.core.models.outbox import OutboxMessage, OutboxStatus
 from eventhub.core.models.people import (
     AgeBand,
@@ -52,6 +61,8 @@ __all__ = [
     "EventStatus",
     "Gender",
     "GroupChoice",
+    "GuidanceSession",
+    "GuidanceTopic",
     "Headcount",
     "Initiative",
     "InitiativeStatus",
@@ -70,6 +81,11 @@ __all__ = [
     "RegistrationStatus",
     "Role",
     "SessionHeadcount",
+    "SurveyAnswer",
+    "SurveyInstrument",
+    "SurveyInvitation",
+    "SurveyReceipt",
+    "SurveyResponse",
     "Team",
     "TeamMember",
     "TeamSeeker",
