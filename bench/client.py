@@ -210,7 +210,9 @@ class LoadResult:
 
     @property
     def rate(self) -> float:
-        return self.completed / self.seconds if self.seconds else math.nan
+        if not self.seconds or math.isnan(self.seconds):
+            return math.nan
+        return self.completed / self.seconds
 
     def pct_ms(self, pct: float) -> float:
         return percentile(self.latencies, pct) * 1000
@@ -243,49 +245,73 @@ async def closed_loop(
     clients: int,
     warmup: float,
     duration: float,
-    max_operations: int = 1_000_000,
+    per_client: int = 2,
+    max_seconds: float = 30.0,
 ) -> LoadResult:
-    """``clients`` visitors repeat ``operation`` back to back for ``warmup + duration`` seconds;
-    only operations that end inside the last ``duration`` seconds are counted. Bounded in time
-    (each request has its own timeout) and in count."""
+    """``clients`` visitors repeat ``operation`` back to back.
+
+    Warm-up lasts ``warmup`` seconds and until every visitor has finished one operation (so
+    a slow application is measured in its steady state, not its first burst). The window
+    then lasts ``duration`` seconds, longer if needed to see ``per_client`` operations per
+    visitor. Bounded: the whole run stops after ``max_seconds`` whatever happened, and every
+    request has its own timeout.
+    """
     start = time.perf_counter()
-    window_start = start + warmup
-    window_end = window_start + duration
+    hard_stop = start + max_seconds
     latencies: list[float] = []
-    state = {"errors": 0, "total_ok": 0, "total_errors": 0, "count": 0, "first_error": None}
+    warmed: set[int] = set()
+    state: dict = {
+        "window_start": None,
+        "window_end": None,
+        "errors": 0,
+        "total_ok": 0,
+        "total_errors": 0,
+        "first_error": None,
+    }
+
+    def finished(number: int, t0: float, t1: float, ok: bool, error: str | None) -> None:
+        if ok:
+            state["total_ok"] += 1
+        else:
+            state["total_errors"] += 1
+            state["first_error"] = state["first_error"] or error
+        if state["window_start"] is None:
+            warmed.add(number)
+            if len(warmed) == clients and t1 - start >= warmup:
+                state["window_start"] = t1
+            return
+        if t0 < state["window_start"] or state["window_end"] is not None:
+            return  # began in the warm-up, or ended after the window closed
+        if ok:
+            latencies.append(t1 - t0)
+        else:
+            state["errors"] += 1
+        if t1 - state["window_start"] >= duration and len(latencies) >= per_client * clients:
+            state["window_end"] = t1
 
     async def visitor(number: int) -> None:
         conn = Connection(host, port)
         iteration = 0
         try:
-            while time.perf_counter() < window_end and state["count"] < max_operations:
-                state["count"] += 1
+            while state["window_end"] is None and time.perf_counter() < hard_stop:
                 t0 = time.perf_counter()
+                iteration += 1
                 try:
                     ok = await operation(conn, number, iteration)
                     error = None if ok else "operation reported failure"
                 except HTTPError as exc:
                     ok, error = False, str(exc)
                     await conn.close()
-                t1 = time.perf_counter()
-                iteration += 1
-                if ok:
-                    state["total_ok"] += 1
-                else:
-                    state["total_errors"] += 1
-                    state["first_error"] = state["first_error"] or error
-                if window_start <= t1 <= window_end:
-                    if ok:
-                        latencies.append(t1 - t0)
-                    else:
-                        state["errors"] += 1
+                finished(number, t0, time.perf_counter(), ok, error)
         finally:
             await conn.close()
 
     await asyncio.gather(*(visitor(n) for n in range(clients)))
+    window_start = state["window_start"] or hard_stop
+    window_end = state["window_end"] or max(hard_stop, window_start)
     return LoadResult(
         clients=clients,
-        seconds=duration,
+        seconds=max(window_end - window_start, 1e-9) if state["window_start"] else math.nan,
         completed=len(latencies),
         errors=state["errors"],
         latencies=latencies,
