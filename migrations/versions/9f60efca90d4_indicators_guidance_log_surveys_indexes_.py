@@ -106,6 +106,7 @@ def upgrade():
     )
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.create_index('ix_attendance_event_person', ['event_id', 'person_id', 'registration_id'], unique=False)
+        batch_op.create_index('ix_attendance_org_event', ['organisation_id', 'event_id'], unique=False)
 
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.create_index('ix_event_project_closed', ['project_id', 'closed_at'], unique=False)
@@ -119,6 +120,7 @@ def downgrade():
         batch_op.drop_index('ix_event_project_closed')
 
     with op.batch_alter_table('attendance', schema=None) as batch_op:
+        batch_op.drop_index('ix_attendance_org_event')
         batch_op.drop_index('ix_attendance_event_person')
 
     op.drop_table('survey_invitation')

@@ -36,6 +36,8 @@ from eventhub.extensions import db
 # lets unique persons and walk-ins be counted from the index alone, as
 # ix_attendance_event_org (event_id, organisation_id) does for organisations.
 Index("ix_event_project_closed", Event.project_id, Event.closed_at)
+# Unique organisations: one probe per organisation ("did it attend a held event in scope?").
+Index("ix_attendance_org_event", Attendance.organisation_id, Attendance.event_id)
 Index(
     "ix_attendance_event_person",
     Attendance.event_id,

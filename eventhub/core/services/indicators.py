@@ -1,0 +1,1070 @@
+"""Every participation indicator, defined once. docs/indicators.md explains each in words.
+
+Every figure is a SQL aggregate over a :class:`Scope` (projects, a period, a kind, a place);
+nothing here loops over attendance rows in Python. For each figure :func:`records` returns
+the query listing the records behind it, so any number on a report can be opened and checked.
+
+The rules, in one place:
+
+- An event counts as *held* once an organiser has closed it (``Event.closed_at`` is set).
+  Events not closed yet count for nothing but registrations planned ahead.
+- A *participation* is one attendance record at a held event: a registered person marked
+  present, or a walk-in. Headcounts (people counted without names) are reported beside
+  participations and never added to them.
+- *Unique persons* are distinct ``person_id`` among those participations; a walk-in recorded
+  without a person cannot be recognised again, so each such walk-in counts as one person.
+- *Organisation participations* are distinct (event, organisation) pairs: one association
+  sending three people to one training counts once for that training.
+- The *month* of an event is the month of its start in the event's own timezone (on
+  PostgreSQL ``AT TIME ZONE``; SQLite has no timezone data, so a SQL function backed by
+  Python's zoneinfo is registered on every SQLite connection, and called once per event,
+  never per attendance row). The *period* of a scope is compared with the same local start
+  date.
+- *ESF+ background* (gender, age band, labour-market status) is counted per unique person, from
+  the registrations behind their participations in scope. Each question is taken from the
+  person's latest registration (highest id) that answered it; a person who never answered is
+  counted as "not answered", never guessed. Walk-ins without a registration are "not answered".
+- *Guidance sessions* are counted by the day they were held; the place filters use the
+  organisation's municipality. A session with two topics counts once under each topic.
+- *Survey* results are withheld (only the number of answers is given) below
+  :data:`SURVEY_MIN_ANSWERS` answers, so that nobody's answers can be picked out.
+"""
+
+from __future__ import annotations
+
+import enum
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    Float,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from eventhub.core.models import (
+    AgeBand,
+    Attendance,
+    Country,
+    Event,
+    EventKind,
+    Gender,
+    GuidanceSession,
+    GuidanceTopic,
+    Headcount,
+    LabourStatus,
+    Municipality,
+    Organisation,
+    Person,
+    Project,
+    ProjectTarget,
+    Registration,
+    RegistrationStatus,
+    SurveyAnswer,
+    SurveyInstrument,
+    SurveyResponse,
+)
+from eventhub.core.models.indicators import guidance_session_topic
+from eventhub.extensions import db
+
+SURVEY_MIN_ANSWERS = 5
+THL_STATEMENTS = 10
+
+# --- scope -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report covers. ``project_ids`` is required (the projects a user may see);
+    the rest narrows it down. Dates are inclusive and compared with the event's local start
+    date (guidance: the day it was held)."""
+
+    project_ids: tuple[int, ...]
+    date_from: date | None = None
+    date_to: date | None = None
+    kind: EventKind | None = None
+    municipality_id: int | None = None
+    region: str | None = None
+    country: Country | None = None
+
+    def narrowed(self, **changes: Any) -> Scope:
+        return replace(self, **changes)
+
+    @property
+    def includes_guidance(self) -> bool:
+        return self.kind in (None, EventKind.GUIDANCE)
+
+
+# --- local time in SQL -------------------------------------------------------------------
+
+
+class _local_format(FunctionElement):  # noqa: N801 - a SQL function, named like one
+    """``starts_at`` in the IANA zone ``tz``, formatted ('YYYY-MM' or 'YYYY-MM-DD')."""
+
+    type = String()
+    inherit_cache = True
+
+
+_PG_FORMATS = {"%Y-%m": "YYYY-MM", "%Y-%m-%d": "YYYY-MM-DD"}
+
+
+@compiles(_local_format, "postgresql")
+def _local_format_pg(element, compiler, **kw):
+    moment, tz, fmt = (compiler.process(c, **kw) for c in element.clauses)
+    pattern = _PG_FORMATS[list(element.clauses)[2].value]
+    return f"to_char(({moment}) AT TIME ZONE ({tz}), '{pattern}')"
+
+
+@compiles(_local_format)
+def _local_format_sqlite(element, compiler, **kw):
+    moment, tz = (compiler.process(c, **kw) for c in list(element.clauses)[:2])
+    pattern = list(element.clauses)[2].value
+    return f"eventhub_local_format({moment}, {tz}, '{pattern}')"
+
+
+def local_month(moment, tz):
+    return _local_format(moment, tz, literal("%Y-%m", literal_execute=True))
+
+
+def local_day(moment, tz):
+    return _local_format(moment, tz, literal("%Y-%m-%d", literal_execute=True))
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def _sqlite_local_format(moment: str | None, tz: str | None, fmt: str) -> str | None:
+    if moment is None:
+        return None
+    utc = datetime.fromisoformat(moment).replace(tzinfo=UTC)
+    return utc.astimezone(_zone(tz or "UTC")).strftime(fmt)
+
+
+@sa_event.listens_for(Engine, "connect")
+def _register_sqlite_functions(dbapi_connection, _record) -> None:
+    """Every new SQLite connection learns the local-time function (see the module doc)."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function(
+            "eventhub_local_format", 3, _sqlite_local_format, deterministic=True
+        )
+
+
+def _prepare() -> None:
+    """PostgreSQL gets enough memory for this transaction's sorts and hashes: the default
+    4 MB spills a million-row DISTINCT to disk. SET LOCAL ends with the transaction."""
+    conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SET LOCAL work_mem = '64MB'"))
+
+
+# --- the scope as SQL ----------------------------------------------------------------------
+
+
+def _place_conditions(municipality_col, scope: Scope) -> list:
+    conds = []
+    if scope.municipality_id is not None:
+        conds.append(municipality_col == scope.municipality_id)
+    if scope.region or scope.country:
+        places = select(Municipality.id)
+        if scope.region:
+            places = places.where(Municipality.region == scope.region)
+        if scope.country:
+            places = places.where(Municipality.country == scope.country)
+        conds.append(municipality_col.in_(places))
+    return conds
+
+
+def event_conditions(scope: Scope, *, held: bool = True) -> list:
+    """WHERE conditions on Event for the scope; ``held`` keeps closed events only."""
+    conds = [Event.project_id.in_(scope.project_ids)]
+    if held:
+        conds.append(Event.closed_at.is_not(None))
+    if scope.kind is not None:
+        conds.append(Event.kind == scope.kind)
+    conds += _place_conditions(Event.municipality_id, scope)
+    if scope.date_from or scope.date_to:
+        day = local_day(Event.starts_at, Event.timezone)
+        if scope.date_from:
+            conds.append(day >= scope.date_from.isoformat())
+        if scope.date_to:
+            conds.append(day <= scope.date_to.isoformat())
+    return conds
+
+
+def held_event_ids(scope: Scope) -> Select:
+    return select(Event.id).where(*event_conditions(scope))
+
+
+def _guidance_conditions(scope: Scope) -> list:
+    if not scope.includes_guidance:
+        return [false()]
+    conds = [GuidanceSession.project_id.in_(scope.project_ids)]
+    if scope.date_from:
+        conds.append(GuidanceSession.held_on >= scope.date_from)
+    if scope.date_to:
+        conds.append(GuidanceSession.held_on <= scope.date_to)
+    place = _place_conditions(Organisation.municipality_id, scope)
+    if place:
+        conds.append(GuidanceSession.organisation_id.in_(select(Organisation.id).where(*place)))
+    return conds
+
+
+# --- figures -----------------------------------------------------------------------------
+
+
+@dataclass
+class Participation:
+    """The headline figures about who took part."""
+
+    events_held: int = 0
+    participations: int = 0
+    registered_participations: int = 0
+    walk_ins: int = 0
+    unique_persons: int = 0
+    unique_organisations: int = 0
+    organisation_participations: int = 0
+    headcount: int = 0
+    headcount_events: int = 0
+
+
+def participation(scope: Scope) -> Participation:
+    """Participations, unique persons and organisations, organisation participations and
+    headcounts at the held events of the scope."""
+    return _figures(scope, [])[0]
+
+
+@dataclass
+class Registrations:
+    """Registrations at the held events of the scope."""
+
+    by_status: dict[RegistrationStatus, int] = field(default_factory=dict)
+    no_shows: int = 0
+    places: int = 0  # the capacity of held events that had a limit
+    confirmed_in_limited: int = 0  # confirmed registrations at those events
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def fill_rate(self) -> float | None:
+        """Confirmed registrations as a share of the places offered (events with a limit)."""
+        return self.confirmed_in_limited / self.places if self.places else None
+
+    @property
+    def no_show_rate(self) -> float | None:
+        confirmed = self.by_status.get(RegistrationStatus.CONFIRMED, 0)
+        return self.no_shows / confirmed if confirmed else None
+
+
+def registrations(scope: Scope) -> Registrations:
+    """Registrations by status, no-shows (confirmed but not attended) and the fill rate."""
+    _prepare()
+    held = held_event_ids(scope)
+    confirmed = Registration.status == RegistrationStatus.CONFIRMED
+    rows = db.session.execute(
+        select(
+            Registration.status,
+            func.count(),
+            func.sum(case((and_(confirmed, Attendance.id.is_(None)), 1), else_=0)),
+        )
+        .outerjoin(Attendance, Attendance.registration_id == Registration.id)
+        .where(Registration.event_id.in_(held))
+        .group_by(Registration.status)
+    ).all()
+    result = Registrations(by_status=dict.fromkeys(RegistrationStatus, 0))
+    for status, count, not_attended in rows:
+        result.by_status[RegistrationStatus(status)] = int(count)
+        if status == RegistrationStatus.CONFIRMED:
+            result.no_shows = int(not_attended or 0)
+    limited = select(Event.id).where(*event_conditions(scope), Event.capacity.is_not(None))
+    places, booked = db.session.execute(
+        select(
+            select(func.coalesce(func.sum(Event.capacity), 0))
+            .where(Event.id.in_(limited))
+            .scalar_subquery(),
+            select(func.count())
+            .where(Registration.event_id.in_(limited), confirmed)
+            .scalar_subquery(),
+        )
+    ).one()
+    result.places, result.confirmed_in_limited = int(places), int(booked)
+    return result
+
+
+# --- breakdowns ----------------------------------------------------------------------------
+
+
+class Dimension(enum.StrEnum):
+    MONTH = "month"
+    KIND = "kind"
+    MUNICIPALITY = "municipality"
+    REGION = "region"
+    COUNTRY = "country"
+    PROJECT = "project"
+
+
+@dataclass
+class BreakdownRow:
+    key: str | None  # month 'YYYY-MM', kind value, municipality id, region, country, project id
+    events: int
+    participations: int
+    organisation_participations: int
+    headcount: int
+    unique_persons: int | None = None
+
+
+def _figures(
+    scope: Scope, dims: list[Dimension]
+) -> tuple[Participation, dict[Dimension, list[BreakdownRow]]]:
+    """The headline figures and the breakdowns by ``dims`` in one statement.
+
+    Attendance is read twice, each time from one index: grouped by event (participations,
+    and distinct organisations per event = organisation participations), and for distinct
+    persons, registered participants and walk-ins without a person. Unique organisations
+    probe the index (organisation_id, event_id) once per organisation. Every breakdown is
+    regrouped from the one row per held event, so it costs nothing more.
+    """
+    _prepare()
+    held = (
+        select(
+            Event.id.label("id"),
+            Event.project_id.label("project_id"),
+            cast(Event.kind, String).label("kind"),
+            Event.municipality_id.label("municipality_id"),
+            local_month(Event.starts_at, Event.timezone).label("month"),
+        )
+        .where(*event_conditions(scope))
+        .cte("held")
+    )
+    held_ids = select(held.c.id)
+    in_scope = Attendance.event_id.in_(held_ids)
+    # Each read of attendance below touches only the columns of one index, so PostgreSQL
+    # answers it from the index alone: (event_id, organisation_id) for the per-event figures
+    # and distinct organisations, (event_id, person_id, registration_id) for persons.
+    att = (
+        select(
+            Attendance.event_id.label("event_id"),
+            func.count().label("participations"),
+            func.count(Attendance.organisation_id.distinct()).label("org_participations"),
+        )
+        .where(in_scope)
+        .group_by(Attendance.event_id)
+        .subquery("att")
+    )
+    people = (
+        select(
+            func.count(Attendance.person_id.distinct()).label("persons"),
+            (func.count() - func.count(Attendance.person_id)).label("anonymous"),
+            func.count(Attendance.registration_id).label("registered"),
+        )
+        .where(in_scope)
+        .cte("people")
+    )  # one read, three figures
+    # Organisations are few: asking each whether it attended (one probe of the index
+    # (organisation_id, event_id)) is far cheaper than a DISTINCT over every attendance.
+    organisations = (
+        select(func.count())
+        .select_from(Organisation)
+        .where(exists().where(Attendance.organisation_id == Organisation.id, in_scope))
+    )
+    heads = (
+        select(Headcount.event_id.label("event_id"), func.sum(Headcount.count).label("people"))
+        .where(Headcount.event_id.in_(held_ids))
+        .group_by(Headcount.event_id)
+        .subquery("heads")
+    )
+    places = select(Municipality.id, Municipality.region, Municipality.country).subquery("places")
+    ev = (
+        select(
+            held,
+            places.c.region,
+            cast(places.c.country, String).label("country"),
+            func.coalesce(att.c.participations, 0).label("participations"),
+            func.coalesce(att.c.org_participations, 0).label("org_participations"),
+            func.coalesce(heads.c.people, 0).label("headcount"),
+            case((heads.c.event_id.is_not(None), 1), else_=0).label("counted"),
+        )
+        .outerjoin(att, att.c.event_id == held.c.id)
+        .outerjoin(heads, heads.c.event_id == held.c.id)
+        .outerjoin(places, places.c.id == held.c.municipality_id)
+        .cte("per_event")
+    )
+
+    def figures(dim: str, key, *extra):
+        return select(
+            literal(dim, String).label("dim"),
+            key.label("key"),
+            func.count().label("events"),
+            func.coalesce(func.sum(ev.c.participations), 0).label("participations"),
+            func.coalesce(func.sum(ev.c.org_participations), 0).label("org_participations"),
+            func.coalesce(func.sum(ev.c.headcount), 0).label("headcount"),
+            *extra,
+        )
+
+    zero = literal(0)
+    parts = [
+        figures(
+            "total",
+            literal(None, String),
+            func.coalesce(func.sum(ev.c.counted), 0).label("counted"),
+            select(people.c.persons).scalar_subquery().label("persons"),
+            select(people.c.anonymous).scalar_subquery().label("anonymous"),
+            select(people.c.registered).scalar_subquery().label("registered"),
+            organisations.scalar_subquery().label("orgs"),
+        )
+    ]
+    keys = {
+        Dimension.MONTH: ev.c.month,
+        Dimension.KIND: ev.c.kind,
+        Dimension.MUNICIPALITY: cast(ev.c.municipality_id, String),
+        Dimension.REGION: ev.c.region,
+        Dimension.COUNTRY: ev.c.country,
+        Dimension.PROJECT: cast(ev.c.project_id, String),
+    }
+    for dim in dims:
+        key = keys[dim]
+        parts.append(figures(dim.value, key, zero, zero, zero, zero, zero).group_by(key))
+    total = Participation()
+    result: dict[Dimension, list[BreakdownRow]] = {dim: [] for dim in dims}
+    for row in db.session.execute(union_all(*parts)):
+        if row.dim == "total":
+            total = Participation(
+                events_held=int(row.events),
+                participations=int(row.participations),
+                registered_participations=int(row.registered),
+                walk_ins=int(row.participations) - int(row.registered),
+                unique_persons=int(row.persons) + int(row.anonymous),
+                unique_organisations=int(row.orgs),
+                organisation_participations=int(row.org_participations),
+                headcount=int(row.headcount),
+                headcount_events=int(row.counted),
+            )
+            continue
+        result[Dimension(row.dim)].append(
+            BreakdownRow(
+                key=row.key,
+                events=int(row.events),
+                participations=int(row.participations),
+                organisation_participations=int(row.org_participations),
+                headcount=int(row.headcount),
+            )
+        )
+    for rows in result.values():
+        rows.sort(key=lambda r: (r.key is None, r.key or ""))
+    return total, result
+
+
+def breakdowns(
+    scope: Scope, dims: Iterable[Dimension], *, with_persons: bool = False
+) -> dict[Dimension, list[BreakdownRow]]:
+    """Held events, participations, organisation participations and headcounts by each of
+    ``dims`` (computed per event once and regrouped).
+
+    ``with_persons`` adds unique persons per group (one more pass over attendance per
+    dimension; a person attending in two months counts in both, so these do not add up).
+    """
+    dims = list(dims)
+    result = _figures(scope, dims)[1]
+    if with_persons:
+        for dim in dims:
+            persons = _persons_by(scope, dim)
+            for item in result[dim]:
+                item.unique_persons = persons.get(item.key, 0)
+    return result
+
+
+def _persons_by(scope: Scope, dim: Dimension) -> dict[str | None, int]:
+    key = {
+        Dimension.MONTH: local_month(Event.starts_at, Event.timezone),
+        Dimension.KIND: cast(Event.kind, String),
+        Dimension.MUNICIPALITY: cast(Event.municipality_id, String),
+        Dimension.REGION: Municipality.region,
+        Dimension.COUNTRY: cast(Municipality.country, String),
+        Dimension.PROJECT: cast(Event.project_id, String),
+    }[dim]
+    rows = db.session.execute(
+        select(key, _unique_persons_expr())
+        .select_from(Attendance)
+        .join(Event, Event.id == Attendance.event_id)
+        .outerjoin(Municipality, Municipality.id == Event.municipality_id)
+        .where(*event_conditions(scope))
+        .group_by(key)
+    )
+    return {k: int(n) for k, n in rows}
+
+
+def _unique_persons_expr():
+    return func.count(Attendance.person_id.distinct()) + func.coalesce(
+        func.sum(case((Attendance.person_id.is_(None), 1), else_=0)), 0
+    )
+
+
+@dataclass
+class ResidenceRow:
+    municipality_id: int | None
+    participations: int
+    unique_persons: int
+
+
+def by_residence(scope: Scope) -> list[ResidenceRow]:
+    """Participations and unique persons by the participant's own municipality (as recorded
+    at check-in), as opposed to where the event took place."""
+    _prepare()
+    rows = db.session.execute(
+        select(Attendance.municipality_id, func.count(), _unique_persons_expr())
+        .where(Attendance.event_id.in_(held_event_ids(scope)))
+        .group_by(Attendance.municipality_id)
+    ).all()
+    out = [ResidenceRow(m, int(n), int(p)) for m, n, p in rows]
+    out.sort(key=lambda r: (r.municipality_id is None, -r.participations))
+    return out
+
+
+# --- planned vs realised -------------------------------------------------------------------
+
+
+@dataclass
+class PlannedRealised:
+    kind: EventKind
+    planned: int
+    held: int
+
+
+@dataclass
+class Targets:
+    events: list[PlannedRealised]
+    planned_participants: int | None
+    unique_persons: int
+
+    @property
+    def planned_events(self) -> int:
+        """Events planned, guidance aside (guidance is planned as sessions)."""
+        return sum(t.planned for t in self.events if t.kind != EventKind.GUIDANCE)
+
+    @property
+    def planned_guidance(self) -> int:
+        return sum(t.planned for t in self.events if t.kind == EventKind.GUIDANCE)
+
+
+def planned_vs_realised(scope: Scope, unique_persons: int | None = None) -> Targets:
+    """Events planned (the projects' targets) and held, by kind; persons planned and reached.
+
+    Targets are whole-project promises: with a period or place filter the held figures
+    shrink and the planned ones do not. For the kind Guidance, logged guidance sessions
+    count as held beside closed events of that kind.
+    """
+    _prepare()
+    planned = (
+        select(ProjectTarget.kind.label("kind"), func.sum(ProjectTarget.planned_events).label("n"))
+        .where(ProjectTarget.project_id.in_(scope.project_ids))
+        .group_by(ProjectTarget.kind)
+    )
+    if scope.kind is not None:
+        planned = planned.where(ProjectTarget.kind == scope.kind)
+    held = (
+        select(Event.kind.label("kind"), func.count().label("n"))
+        .where(*event_conditions(scope))
+        .group_by(Event.kind)
+    )
+    guidance = select(
+        literal(EventKind.GUIDANCE.value, String).label("kind"), func.count().label("n")
+    ).where(*_guidance_conditions(scope))
+    planned, held, guidance = planned.subquery(), held.subquery(), guidance.subquery()
+    union = union_all(
+        select(cast(planned.c.kind, String).label("kind"), planned.c.n, literal(0).label("h")),
+        select(cast(held.c.kind, String), literal(0), held.c.n),
+        select(guidance.c.kind, literal(0), guidance.c.n),
+    ).subquery()
+    rows = db.session.execute(
+        select(union.c.kind, func.sum(union.c.n), func.sum(union.c.h))
+        .group_by(union.c.kind)
+        .having(or_(func.sum(union.c.n) > 0, func.sum(union.c.h) > 0))
+    ).all()
+    order = {k: i for i, k in enumerate(EventKind)}
+    events = sorted(
+        (PlannedRealised(EventKind(k), int(p or 0), int(h or 0)) for k, p, h in rows),
+        key=lambda r: order[r.kind],
+    )
+    people = db.session.scalar(
+        select(func.sum(Project.planned_participants)).where(Project.id.in_(scope.project_ids))
+    )
+    if unique_persons is None:
+        unique_persons = participation(scope).unique_persons
+    return Targets(events, int(people) if people is not None else None, unique_persons)
+
+
+# --- ESF+ background -----------------------------------------------------------------------
+
+ESF_FIELDS: dict[str, tuple[Any, type[enum.Enum]]] = {
+    "gender": (Registration.gender, Gender),
+    "age_band": (Registration.age_band, AgeBand),
+    "labour_status": (Registration.labour_status, LabourStatus),
+}
+
+
+def _person_key() -> tuple:
+    """Who a participation belongs to, as two grouping columns: the person, or for a walk-in
+    with no person the attendance itself (each such walk-in counts once). No bound values,
+    so PostgreSQL sees the same expression in SELECT and GROUP BY."""
+    return (
+        Attendance.person_id,
+        case((Attendance.person_id.is_(None), Attendance.id)),
+    )
+
+
+def _latest_answers(scope: Scope):
+    """One row per unique person in scope with the registration id of their latest answer to
+    each background question (NULL: never answered)."""
+    latest = {
+        name: func.max(case((column.is_not(None), Registration.id))).label(f"{name}_rid")
+        for name, (column, _enum) in ESF_FIELDS.items()
+    }
+    person_id, walk_in_id = _person_key()
+    return (
+        select(person_id.label("person_id"), walk_in_id.label("walk_in_id"), *latest.values())
+        .select_from(Attendance)
+        .outerjoin(Registration, Registration.id == Attendance.registration_id)
+        .where(Attendance.event_id.in_(held_event_ids(scope)))
+        .group_by(person_id, walk_in_id)
+        .cte("latest_answers")
+    )
+
+
+def esf_background(scope: Scope) -> dict[str, dict[str | None, int]]:
+    """Unique persons by gender, age band and labour-market status; ``None`` is "not
+    answered". Each breakdown adds up to the unique persons of the scope."""
+    _prepare()
+    latest = _latest_answers(scope)
+    parts = []
+    for name, (column, _enum) in ESF_FIELDS.items():
+        answer = Registration.__table__.alias(f"r_{name}")
+        value = cast(answer.c[column.key], String)
+        parts.append(
+            select(literal(name, String).label("field"), value.label("value"), func.count())
+            .select_from(latest.outerjoin(answer, answer.c.id == latest.c[f"{name}_rid"]))
+            .group_by(value)
+        )
+    result: dict[str, dict[str | None, int]] = {
+        name: {m.value: 0 for m in enum_cls} | {None: 0}
+        for name, (_c, enum_cls) in ESF_FIELDS.items()
+    }
+    for name, value, count in db.session.execute(union_all(*parts)):
+        result[name][value] = int(count)
+    return result
+
+
+# --- guidance ------------------------------------------------------------------------------
+
+
+@dataclass
+class Guidance:
+    sessions: int = 0
+    organisations: int = 0
+    minutes: int = 0
+    by_topic: list[tuple[int, str, int]] = field(default_factory=list)  # id, name, sessions
+    without_topic: int = 0
+
+
+def guidance(scope: Scope) -> Guidance:
+    """Guidance sessions, distinct organisations served and sessions per topic."""
+    conds = _guidance_conditions(scope)
+    sessions, orgs, minutes = db.session.execute(
+        select(
+            func.count(),
+            func.count(GuidanceSession.organisation_id.distinct()),
+            func.coalesce(func.sum(GuidanceSession.duration_minutes), 0),
+        ).where(*conds)
+    ).one()
+    in_scope = select(GuidanceSession.id).where(*conds)
+    topics = db.session.execute(
+        select(
+            GuidanceTopic.id, GuidanceTopic.name, func.count(guidance_session_topic.c.session_id)
+        )
+        .outerjoin(
+            guidance_session_topic,
+            and_(
+                guidance_session_topic.c.topic_id == GuidanceTopic.id,
+                guidance_session_topic.c.session_id.in_(in_scope),
+            ),
+        )
+        .where(GuidanceTopic.project_id.in_(scope.project_ids if scope.includes_guidance else ()))
+        .group_by(GuidanceTopic.id, GuidanceTopic.name, GuidanceTopic.position)
+        .order_by(GuidanceTopic.position, GuidanceTopic.name)
+    ).all()
+    without = db.session.scalar(
+        select(func.count()).where(
+            *conds,
+            ~GuidanceSession.id.in_(select(guidance_session_topic.c.session_id)),
+        )
+    )
+    return Guidance(
+        sessions=int(sessions),
+        organisations=int(orgs),
+        minutes=int(minutes),
+        by_topic=[(tid, name, int(n)) for tid, name, n in topics],
+        without_topic=int(without),
+    )
+
+
+# --- surveys -------------------------------------------------------------------------------
+
+
+@dataclass
+class SurveyResult:
+    instrument_id: int
+    event_id: int | None  # None: all events of the scope
+    answers: int
+    means: list[float] | None = None  # per statement; None below the minimum
+    overall_mean: float | None = None
+    thl_score: float | None = None
+
+    @property
+    def shown(self) -> bool:
+        return self.means is not None
+
+
+def survey_results(scope: Scope) -> list[SurveyResult]:
+    """Per instrument: the results over all held events of the scope (``event_id`` None) and
+    per event. Means are given only from :data:`SURVEY_MIN_ANSWERS` answers up; the THL
+    score is the mean of all answers rescaled from 1-5 to 0-100."""
+    _prepare()
+    held = held_event_ids(scope)
+    instruments = {
+        i.id: i
+        for i in db.session.scalars(
+            select(SurveyInstrument).where(SurveyInstrument.project_id.in_(scope.project_ids))
+        )
+    }
+    results: list[SurveyResult] = []
+    for per_event in (False, True):
+        group = [SurveyResponse.instrument_id] + ([SurveyResponse.event_id] if per_event else [])
+        counts = db.session.execute(
+            select(*group, func.count())
+            .where(SurveyResponse.event_id.in_(held))
+            .group_by(*group)
+            .order_by(*group)
+        ).all()
+        means = db.session.execute(
+            select(*group, SurveyAnswer.statement_no, func.avg(cast(SurveyAnswer.value, Float)))
+            .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
+            .where(SurveyResponse.event_id.in_(held))
+            .group_by(*group, SurveyAnswer.statement_no)
+        ).all()
+        overall = db.session.execute(
+            select(*group, func.avg(cast(SurveyAnswer.value, Float)))
+            .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
+            .where(SurveyResponse.event_id.in_(held))
+            .group_by(*group)
+        ).all()
+        statement_means: dict[tuple, dict[int, float]] = {}
+        for *key, no, mean in means:
+            statement_means.setdefault(tuple(key), {})[int(no)] = float(mean)
+        overall_means = {tuple(key): float(mean) for *key, mean in overall}
+        for *key, count in counts:
+            key = tuple(key)
+            instrument = instruments.get(key[0])
+            if instrument is None:
+                continue
+            result = SurveyResult(key[0], key[1] if per_event else None, int(count))
+            if count >= SURVEY_MIN_ANSWERS:
+                by_no = statement_means.get(key, {})
+                result.means = [by_no.get(n) for n in range(1, len(instrument.statements) + 1)]
+                result.overall_mean = overall_means.get(key)
+                if instrument.is_thl_participation and result.overall_mean is not None:
+                    result.thl_score = thl_score(result.overall_mean)
+            results.append(result)
+    return results
+
+
+def thl_score(mean: float) -> float:
+    """A mean answer on the 1-5 scale as a score from 0 to 100."""
+    return (mean - 1) / 4 * 100
+
+
+# --- dashboard and report ------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    scope: Scope
+    participation: Participation
+    targets: Targets
+    by_month: list[BreakdownRow]
+    by_municipality: list[BreakdownRow]
+    guidance: Guidance
+
+
+def dashboard(scope: Scope) -> Dashboard:
+    """Everything the organiser dashboard shows: the headline figures, planned vs realised,
+    participations by month and by municipality, guidance. The benchmark times this."""
+    part, dims = _figures(scope, [Dimension.MONTH, Dimension.MUNICIPALITY])
+    return Dashboard(
+        scope=scope,
+        participation=part,
+        targets=planned_vs_realised(scope, unique_persons=part.unique_persons),
+        by_month=dims[Dimension.MONTH],
+        by_municipality=dims[Dimension.MUNICIPALITY],
+        guidance=guidance(scope),
+    )
+
+
+@dataclass
+class Report(Dashboard):
+    registrations: Registrations = field(default_factory=Registrations)
+    breakdowns: dict[Dimension, list[BreakdownRow]] = field(default_factory=dict)
+    by_residence: list[ResidenceRow] = field(default_factory=list)
+    esf: dict[str, dict[str | None, int]] = field(default_factory=dict)
+    surveys: list[SurveyResult] = field(default_factory=list)
+
+
+def report(scope: Scope) -> Report:
+    """The dashboard plus every breakdown (with unique persons), ESF+ background and survey
+    results: what the exports contain."""
+    base = dashboard(scope)
+    dims = breakdowns(scope, list(Dimension), with_persons=True)
+    return Report(
+        **{f: getattr(base, f) for f in Dashboard.__dataclass_fields__},
+        registrations=registrations(scope),
+        breakdowns=dims,
+        by_residence=by_residence(scope),
+        esf=esf_background(scope),
+        surveys=survey_results(scope),
+    )
+
+
+# --- the records behind each figure ----------------------------------------------------------
+
+FIGURES = (
+    "events_held",
+    "participations",
+    "registered_participations",
+    "walk_ins",
+    "unique_persons",
+    "unique_organisations",
+    "organisation_participations",
+    "headcount",
+    "registrations",
+    "no_shows",
+    "guidance_sessions",
+    "guidance_organisations",
+    "esf",
+)
+
+
+def records(
+    scope: Scope,
+    figure: str,
+    *,
+    month: str | None = None,
+    status: RegistrationStatus | None = None,
+    topic_id: int | None = None,
+    esf_field: str | None = None,
+    esf_value: str | None = None,
+) -> Select:
+    """The query listing the records behind ``figure``; its row count is the figure.
+
+    ``month`` ('YYYY-MM') narrows event-based figures to events starting in that local
+    month; the other filters belong to one figure each (registration status, guidance topic,
+    ESF+ question and answer, where ``esf_value`` None means "not answered").
+    """
+    if figure not in FIGURES:
+        raise ValueError(f"unknown figure {figure!r}")
+    conds = event_conditions(scope)
+    if month:
+        conds.append(local_month(Event.starts_at, Event.timezone) == month)
+    held = select(Event.id).where(*conds)
+    if figure == "events_held":
+        return select(Event).where(*conds).order_by(Event.starts_at, Event.id)
+    if figure in ("participations", "registered_participations", "walk_ins"):
+        stmt = _attendance_rows().where(Attendance.event_id.in_(held))
+        if figure == "registered_participations":
+            stmt = stmt.where(Attendance.registration_id.is_not(None))
+        elif figure == "walk_ins":
+            stmt = stmt.where(Attendance.registration_id.is_(None))
+        return stmt.order_by(Event.starts_at, Attendance.id)
+    if figure == "unique_persons":
+        key = _person_key()
+        name = func.max(func.coalesce(Person.name, Attendance.walk_in_name))
+        return (
+            select(
+                key[0].label("person_id"),
+                key[1].label("walk_in_id"),
+                name.label("name"),
+                func.count().label("participations"),
+            )
+            .select_from(Attendance)
+            .outerjoin(Person, Person.id == Attendance.person_id)
+            .where(Attendance.event_id.in_(held))
+            .group_by(*key)
+            .order_by(name, *key)
+        )
+    if figure in ("unique_organisations", "organisation_participations"):
+        group = [Attendance.organisation_id] + (
+            [Attendance.event_id] if figure == "organisation_participations" else []
+        )
+        return (
+            select(
+                Organisation.id.label("organisation_id"),
+                Organisation.name.label("organisation"),
+                (func.min(Event.title) if len(group) == 2 else literal(None, String)).label(
+                    "event_title"
+                ),
+                func.min(Event.starts_at).label("starts_at"),
+                func.count().label("people"),
+                func.count(Attendance.event_id.distinct()).label("events"),
+            )
+            .select_from(Attendance)
+            .join(Event, Event.id == Attendance.event_id)
+            .join(Organisation, Organisation.id == Attendance.organisation_id)
+            .where(Attendance.event_id.in_(held))
+            .group_by(Organisation.id, Organisation.name, *group[1:])
+            .order_by(Organisation.name, func.min(Event.starts_at))
+        )
+    if figure == "headcount":
+        return (
+            select(Headcount, Event)
+            .join(Event, Event.id == Headcount.event_id)
+            .where(Headcount.event_id.in_(held))
+            .order_by(Event.starts_at, Headcount.id)
+        )
+    if figure in ("registrations", "no_shows"):
+        stmt = (
+            select(Registration, Event, Person, Organisation)
+            .join(Event, Event.id == Registration.event_id)
+            .join(Person, Person.id == Registration.person_id)
+            .outerjoin(Organisation, Organisation.id == Registration.organisation_id)
+            .where(Registration.event_id.in_(held))
+            .order_by(Event.starts_at, Registration.id)
+        )
+        if figure == "no_shows":
+            stmt = stmt.where(
+                Registration.status == RegistrationStatus.CONFIRMED,
+                ~Registration.id.in_(
+                    select(Attendance.registration_id).where(
+                        Attendance.registration_id.is_not(None), Attendance.event_id.in_(held)
+                    )
+                ),
+            )
+        elif status is not None:
+            stmt = stmt.where(Registration.status == status)
+        return stmt
+    if figure in ("guidance_sessions", "guidance_organisations"):
+        gconds = _guidance_conditions(scope)
+        if topic_id is not None:
+            gconds.append(
+                GuidanceSession.id.in_(
+                    select(guidance_session_topic.c.session_id).where(
+                        guidance_session_topic.c.topic_id == topic_id
+                    )
+                )
+            )
+        if figure == "guidance_sessions":
+            return (
+                select(GuidanceSession)
+                .where(*gconds)
+                .order_by(GuidanceSession.held_on.desc(), GuidanceSession.id.desc())
+            )
+        return (
+            select(
+                Organisation.id.label("organisation_id"),
+                Organisation.name.label("organisation"),
+                func.count().label("sessions"),
+                func.min(GuidanceSession.held_on).label("first_on"),
+                func.max(GuidanceSession.held_on).label("last_on"),
+            )
+            .join(Organisation, Organisation.id == GuidanceSession.organisation_id)
+            .where(*gconds)
+            .group_by(Organisation.id, Organisation.name)
+            .order_by(Organisation.name)
+        )
+    # figure == "esf": listed for the whole scope, like the breakdown it explains
+    if esf_field not in ESF_FIELDS or month:
+        raise ValueError(f"ESF+ records need a question and no month, not {esf_field!r}")
+    latest = _latest_answers(scope)
+    column, _enum = ESF_FIELDS[esf_field]
+    answer = Registration.__table__.alias("answer")
+    value = answer.c[column.key]
+    stmt = (
+        select(latest.c.person_id, latest.c.walk_in_id, cast(value, String).label("answer"))
+        .select_from(latest)
+        .outerjoin(answer, answer.c.id == latest.c[f"{esf_field}_rid"])
+        .order_by(latest.c.person_id, latest.c.walk_in_id)
+    )
+    return stmt.where(value.is_(None) if esf_value is None else value == esf_value)
+
+
+def _attendance_rows() -> Select:
+    return (
+        select(
+            Attendance.id.label("attendance_id"),
+            Event.id.label("event_id"),
+            Event.title.label("event_title"),
+            Event.starts_at.label("starts_at"),
+            Event.timezone.label("timezone"),
+            func.coalesce(Person.name, Attendance.walk_in_name).label("name"),
+            Attendance.registration_id.label("registration_id"),
+            Organisation.name.label("organisation"),
+            Municipality.name.label("municipality"),
+        )
+        .select_from(Attendance)
+        .join(Event, Event.id == Attendance.event_id)
+        .outerjoin(Person, Person.id == Attendance.person_id)
+        .outerjoin(Organisation, Organisation.id == Attendance.organisation_id)
+        .outerjoin(Municipality, Municipality.id == Attendance.municipality_id)
+    )
+
+
+def count(stmt: Select) -> int:
+    """How many rows a records query lists."""
+    return int(db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())))
+
+
+__all__ = [
+    "SURVEY_MIN_ANSWERS",
+    "BreakdownRow",
+    "Dashboard",
+    "Dimension",
+    "Guidance",
+    "Participation",
+    "Registrations",
+    "Report",
+    "Scope",
+    "SurveyResult",
+    "Targets",
+    "breakdowns",
+    "by_residence",
+    "count",
+    "dashboard",
+    "esf_background",
+    "guidance",
+    "participation",
+    "planned_vs_realised",
+    "records",
+    "registrations",
+    "report",
+    "survey_results",
+    "thl_score",
+]
