@@ -101,5 +101,42 @@ def send_reminders_command() -> None:
     click.echo(f"{queued} reminders queued.")
 
 
+@group.command("send-surveys")
+@click.option(
+    "--max-age-days",
+    default=14,
+    show_default=True,
+    help="Only events closed within this many days (older ones are never surveyed).",
+)
+def send_surveys_command(max_age_days: int) -> None:
+    """Mail the participation survey to who attended closed events (once per registration;
+    safe to run every hour)."""
+    from eventhub.core.services import outbox, surveys
+
+    queued = surveys.queue_invitations(max_age_days=max_age_days)
+    db.session.commit()
+    outbox.deliver_committed()
+    click.echo(f"{queued} survey invitations queued.")
+
+
+@group.command("retention")
+@click.option("--dry-run", is_flag=True, help="Count what would be anonymised, change nothing.")
+def retention_command(dry_run: bool) -> None:
+    """Anonymise the personal data of projects whose retention period has passed. The
+    indicators keep exactly their figures."""
+    from eventhub.core.services import retention
+
+    report = retention.anonymise_expired()
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    verb = "would be" if dry_run else "were"
+    click.echo(
+        f"{report.projects} projects past retention: {report.registrations} registrations, "
+        f"{report.walk_ins} walk-ins and {report.persons} persons {verb} anonymised."
+    )
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(group)
