@@ -25,6 +25,8 @@ from eventhub.core.models import (
     EventQuestion,
     EventStatus,
     Gender,
+    GuidanceSession,
+    GuidanceTopic,
     Headcount,
     LabourStatus,
     Municipality,
@@ -35,6 +37,9 @@ from eventhub.core.models import (
     QuestionType,
     Registration,
     RegistrationStatus,
+    SurveyAnswer,
+    SurveyInstrument,
+    SurveyResponse,
     normalise_email,
 )
 from eventhub.core.services.tokens import new_token
@@ -478,6 +483,9 @@ def load_demo(today: date | None = None, seed: int = 2026) -> int:
             continue
         _create_project(spec, municipalities, today, rng)
         added += 1
+    from eventhub.demo_formats import add_formats
+
+    add_formats(seed)  # series, hackathon teams, forum programme: each only when missing
     db.session.flush()
     return added
 
@@ -521,6 +529,7 @@ def _create_project(
         orgs.append(org)
     people = [_person(spec, municipalities, rng, i) for i in range(40)]
     tz = ZoneInfo(spec.timezone)
+    events: list[Event] = []
     for item in spec.events:
         start = datetime.combine(today + timedelta(days=item.day_offset), item.start, tz)
         event = Event(
@@ -549,6 +558,12 @@ def _create_project(
             )
         db.session.add(event)
         _fill(event, item, people, orgs, rng, past=item.day_offset < 0)
+        events.append(event)
+    if spec.code == "KANTO":
+        # A generator of its own, so the registrations above stay as they were.
+        extra = random.Random(spec.code)  # noqa: S311 - demo data
+        _guidance(project, orgs, municipalities, spec, today, extra)
+        _surveys(project, [e for e in events if e.closed_at], extra)
 
 
 def _person(
@@ -614,9 +629,118 @@ def _fill(
             )
     if past:
         event.status = EventStatus.HELD
+        # Closed: the organiser confirmed the attendance, so the event counts as held.
+        event.closed_at = event.ends_at + timedelta(hours=1)
         language = event.language if event.language in FIRST else "fi"
         for _ in range(rng.randint(0, 3)):
             name = f"{rng.choice(FIRST[language])} {rng.choice(LAST[language])}"
             db.session.add(Attendance(event=event, walk_in_name=name, organisation=orgs[0]))
         if item.kind in (EventKind.INFO_SESSION, EventKind.FORUM):
             db.session.add(Headcount(event=event, count=rng.randint(10, 40), note="audience"))
+
+
+# KANTO's closing report: guidance given 768 times to 58 associations, by topic 527 / 10 /
+# 23 / 49 / 163. The demo logs a smaller share of it with the same proportions.
+GUIDANCE_TOPICS = [
+    ("Rahoituskelpoisuus ja hankesuunnitelman sisältö", 527),
+    ("Budjetti", 10),
+    ("EURA 2021 -järjestelmä", 23),
+    ("Muut rahoituskanavat", 49),
+    ("Myönteisen hankepäätöksen saaneet hankkeet", 163),
+]
+GUIDANCE_ORGANISATIONS = [
+    "Rääkkylän Kylät ry", "Outokummun Seudun Omaishoitajat ry", "Kontiolahden Kyläyhdistys ry",
+    "Tohmajärven Nuorisoseura ry", "Liperin Martat ry", "Nurmeksen Seudun Mielenterveysseura ry",
+    "Polvijärven Kotiseutuyhdistys ry", "Heinäveden Kylätalo ry", "Juuan Yrittäjänaiset ry",
+    "Ilomantsin Riistanhoitoyhdistys ry", "Pohjois-Karjalan Kylät ry", "Joensuun Seudun Työttömät ry",
+    "Kiteen Seudun Vapaaehtoiset ry", "Lieksan Latu ry", "Pielisen Karjalan Kansalaisopistoseura ry",
+    "Joensuun Monikulttuuriyhdistys ry", "Karjalan Nuoret Naiset ry", "Outokummun Kaivosseura ry",
+    "Enon Kyläyhdistys ry",
+]  # fmt: skip
+
+
+def _guidance(
+    project: Project,
+    orgs: list[Organisation],
+    municipalities: dict[str, Municipality],
+    spec: DemoProject,
+    today: date,
+    rng: random.Random,
+) -> None:
+    """Guidance sessions to many associations, on the KANTO report's topics."""
+    topics = [
+        GuidanceTopic(project=project, name=name, position=i)
+        for i, (name, _weight) in enumerate(GUIDANCE_TOPICS)
+    ]
+    db.session.add_all(topics)
+    served = list(orgs)
+    for name in GUIDANCE_ORGANISATIONS:
+        org = db.session.scalar(select(Organisation).where(Organisation.name == name))
+        if org is None:
+            org = Organisation(
+                name=name, municipality=municipalities[rng.choice(spec.municipalities)]
+            )
+            db.session.add(org)
+        served.append(org)
+    weights = [w for _name, w in GUIDANCE_TOPICS]
+    # Some associations come back again and again (those preparing an application).
+    regulars = served[: len(served) // 3]
+    for _ in range(150):
+        chosen = [rng.choices(topics, weights)[0]]
+        if rng.random() < 0.08:
+            second = rng.choices(topics, weights)[0]
+            if second is not chosen[0]:
+                chosen.append(second)
+        db.session.add(
+            GuidanceSession(
+                project=project,
+                organisation=rng.choice(regulars if rng.random() < 0.6 else served),
+                held_on=today - timedelta(days=rng.randint(1, 190)),
+                duration_minutes=rng.choice([None, 30, 45, 60, 90]),
+                note="",
+                topics=sorted(chosen, key=lambda t: t.position),
+            )
+        )
+
+
+def _surveys(project: Project, held: list[Event], rng: random.Random) -> None:
+    """The THL participation indicator (with placeholders where the project enters THL's exact
+    wording: eventhub ships none of it) and a feedback survey of the project's own, with
+    answers after the held events; one event gets too few answers to be shown."""
+    thl = SurveyInstrument(
+        project=project,
+        name="THL:n osallisuusindikaattori",
+        is_thl_participation=True,
+        statements=[f"Väittämä {n} – kirjoita tähän THL:n sanamuoto" for n in range(1, 11)],
+        active=False,
+    )
+    own = SurveyInstrument(
+        project=project,
+        name="Koulutuspalaute",
+        introduction="Kiitos osallistumisesta! Vastaa muutamaan väittämään nimettömästi.",
+        statements=[
+            "Koulutus vastasi odotuksiani.",
+            "Opin uutta hankkeiden suunnittelusta.",
+            "Voin hyödyntää oppimaani yhdistyksessäni.",
+        ],
+    )
+    db.session.add_all([thl, own])
+    for n, event in enumerate(held):
+        answers = 3 if n == len(held) - 1 else rng.randint(6, 14)
+        for instrument in (thl, own):
+            for _ in range(answers):
+                centre = rng.choice([3, 4, 4, 5])
+                db.session.add(
+                    SurveyResponse(
+                        instrument=instrument,
+                        event=event,
+                        created_at=event.ends_at + timedelta(days=rng.randint(1, 7)),
+                        answers=[
+                            SurveyAnswer(
+                                statement_no=i,
+                                value=max(1, min(5, centre + rng.choice([-1, 0, 0, 1]))),
+                            )
+                            for i in range(1, len(instrument.statements) + 1)
+                        ],
+                    )
+                )
