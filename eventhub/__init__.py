@@ -45,6 +45,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
         forums,
         hackathons,
         health,
+        indicators,
         manage,
         registration,
         workshops,
@@ -60,6 +61,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(auth.bp)
     app.register_blueprint(manage.bp, url_prefix="/organiser")
+    app.register_blueprint(indicators.bp)
     init_web(app)
     cli.init_app(app)
     return app
