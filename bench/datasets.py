@@ -127,6 +127,8 @@ def create_events(
                     municipality_id=rng.choice(refs.municipality_ids),
                 )
             )
+            if status == "held" and hasattr(Event, "closed_at"):
+                batch[-1].closed_at = batch[-1].ends_at  # held = closed by its organiser
             if len(batch) == 1000 or i == count - 1:
                 db.session.add_all(batch)
                 db.session.flush()
@@ -134,6 +136,42 @@ def create_events(
                 db.session.commit()
                 batch = []
     return ids
+
+
+BENCH_ADMIN = "bench-admin@bench.example.org"
+BENCH_PASSWORD = "bench-only-password"  # noqa: S105 - a throwaway account in eh_bench
+
+
+def admin_user(app) -> tuple[str, str]:
+    """An organiser account with every right, to sign in as; returns email and password."""
+    from eventhub.core.models import Role, User
+    from eventhub.extensions import db
+
+    with app.app_context():
+        user = User(email=BENCH_ADMIN, name="Bench Admin", role=Role("admin"))
+        user.set_password(BENCH_PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+    return BENCH_ADMIN, BENCH_PASSWORD
+
+
+def door_event(app, backend: Backend, refs: Refs, registered: int) -> int:
+    """An event under way now, with ``registered`` confirmed people to check in."""
+    start = datetime.now(UTC) - timedelta(minutes=30)
+    (event_id,) = create_events(
+        app, refs, 1, title="Door event", first_start=start, capacity=registered + 50
+    )
+    people = persons(backend, registered, first_id=2_000_000)
+    registrations_for(
+        backend,
+        [(event_id, start, registered)],
+        people,
+        0,
+        refs.municipality_ids,
+        with_attendance=False,
+        first_id=2_000_000,
+    )
+    return event_id
 
 
 def hot_event(app, refs: Refs, capacity: int, title: str) -> int:
@@ -304,6 +342,7 @@ def registrations_for(
     *,
     with_attendance: bool,
     seed: int = 2,
+    first_id: int = 1,
 ) -> int:
     """For each (event id, start, how many) in ``plan``: that many confirmed registrations of
     distinct people, and (``with_attendance``) an attendance record for each, copied from the
@@ -321,7 +360,7 @@ def registrations_for(
             assignments.append((event_id, person_id, org, mun, signed_up, recorded))
 
     def registration_rows() -> Iterator[tuple]:
-        for rid, (event_id, person_id, org, mun, signed_up, _) in enumerate(assignments, 1):
+        for rid, (event_id, person_id, org, mun, signed_up, _) in enumerate(assignments, first_id):
             yield (
                 rid,
                 event_id,
@@ -345,7 +384,9 @@ def registrations_for(
     if with_attendance:
 
         def attendance_rows() -> Iterator[tuple]:
-            for rid, (event_id, person_id, org, mun, _, recorded) in enumerate(assignments, 1):
+            for rid, (event_id, person_id, org, mun, _, recorded) in enumerate(
+                assignments, first_id
+            ):
                 yield (rid, event_id, rid, person_id, org, mun, recorded)
 
         bulk_insert(
