@@ -48,7 +48,7 @@ def add_signup_fields(form_cls: type, event: Event) -> None:
             ]
         ),
         default="none",
-        validators=[InputRequired(_l("Please choose one."))],
+        validators=[Optional()],  # not sent: alone, like the default
     )
     form_cls.fmt_looking = BooleanField(
         _l("I am looking for a team: teams of this hackathon may see my first name and note"),
