@@ -42,16 +42,25 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def install_sqlite_pragmas(engine: Engine) -> None:
     """WAL, foreign keys and a busy timeout on every SQLite connection, and transactions that
     SQLAlchemy controls itself: pysqlite's own implicit BEGIN is switched off so that
-    :func:`begin_write` can open an IMMEDIATE transaction."""
+    :func:`begin_write` can open an IMMEDIATE transaction.
+
+    SQLite's own ``lower()`` folds only ASCII letters, so a search for "äijälä" would miss
+    "Äijälä"; it is replaced by Python's, which folds every letter as PostgreSQL's does, so
+    case-insensitive comparisons (``func.lower``, ``ilike``, ``icontains``) agree on both."""
     if engine.dialect.name != "sqlite":
         return
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
