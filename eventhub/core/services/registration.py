@@ -10,7 +10,9 @@ numbers record arrival order; the waiting list is served strictly first come, fi
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -20,6 +22,7 @@ from eventhub.core.db import begin_write, utcnow
 from eventhub.core.models import (
     AgeBand,
     Event,
+    EventStatus,
     Gender,
     LabourStatus,
     Organisation,
@@ -80,10 +83,17 @@ class SignupResult:
 
 
 def lock_event(event_id: int) -> Event | None:
-    """Load the event holding its lock until the transaction ends."""
+    """Load the event holding its lock until the transaction ends.
+
+    The row is read afresh under the lock (``populate_existing``): an Event loaded earlier in
+    the request may hold values another transaction has changed since, such as its capacity.
+    """
     begin_write(db.session)
     return db.session.scalars(
-        select(Event).where(Event.id == event_id).with_for_update()
+        select(Event)
+        .where(Event.id == event_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).one_or_none()
 
 
@@ -93,6 +103,67 @@ def register(event_id: int, data: SignupData) -> SignupResult:
     The caller commits. Raises :class:`RegistrationRefused` when the event takes no
     registrations (closed, cancelled, full without a waiting list).
     """
+    return _register(
+        event_id, data, _public_status, blocking=(*ACTIVE, RegistrationStatus.REJECTED)
+    )
+
+
+class Placement(enum.StrEnum):
+    """What an organiser adding someone by hand asks for."""
+
+    PLACE = "place"  # a confirmed place, refused when the event is full
+    PLACE_OR_WAITLIST = "place_or_waitlist"  # a place if one is free, else the waiting list
+
+
+def register_by_organiser(event_id: int, data: SignupData, placement: Placement) -> SignupResult:
+    """An organiser registers someone by hand (a phone call, a paper form).
+
+    The same rules as :func:`register` except: the registration window does not apply and no
+    approval is needed (the organiser is the one who approves). Capacity does apply: the
+    person is confirmed only into a free place; when the event is full they go to the waiting
+    list only if the organiser chose :attr:`Placement.PLACE_OR_WAITLIST` (even when the event
+    has no public waiting list), otherwise :class:`RegistrationRefused` (``FULL``). Drafts and
+    cancelled events are refused. A cancelled or rejected registration of the same person is
+    taken up again; an active one is returned as ``ALREADY_REGISTERED``, with no mail. The
+    caller commits.
+    """
+    decide = partial(_organiser_status, placement=placement)
+    return _register(event_id, data, decide, blocking=ACTIVE, resend_link=False)
+
+
+def _public_status(event: Event, taken: int) -> RegistrationStatus:
+    available = capacity.availability(event, taken)
+    if not available.accepts_registrations:
+        raise RegistrationRefused(available.state)
+    if available.state == Availability.OPEN:
+        return (
+            RegistrationStatus.PENDING if event.requires_approval else RegistrationStatus.CONFIRMED
+        )
+    return RegistrationStatus.WAITLISTED
+
+
+def _organiser_status(event: Event, taken: int, placement: Placement) -> RegistrationStatus:
+    if event.status == EventStatus.CANCELLED:
+        raise RegistrationRefused(Availability.CANCELLED)
+    if event.status == EventStatus.DRAFT:
+        raise RegistrationRefused(Availability.UNAVAILABLE)
+    if capacity.seats_left(event, taken) != 0:
+        return RegistrationStatus.CONFIRMED
+    if placement == Placement.PLACE_OR_WAITLIST:
+        return RegistrationStatus.WAITLISTED
+    raise RegistrationRefused(Availability.FULL)
+
+
+def _register(
+    event_id: int,
+    data: SignupData,
+    decide: Callable[[Event, int], RegistrationStatus],
+    *,
+    blocking: tuple[RegistrationStatus, ...],
+    resend_link: bool = True,
+) -> SignupResult:
+    """The one way a registration is made: ``decide`` gives its status from the event and
+    its places taken, under the event's lock, or raises :class:`RegistrationRefused`."""
     begin_write(db.session)
     person = _person_for(data)
     organisation = _organisation_for(data.organisation_name)
@@ -105,22 +176,15 @@ def register(event_id: int, data: SignupData) -> SignupResult:
             Registration.event_id == event.id, Registration.person_id == person.id
         )
     )
-    if existing is not None and existing.status in (*ACTIVE, RegistrationStatus.REJECTED):
-        token = _rotate_token(existing)
-        messages.manage_link(existing, token)
+    if existing is not None and existing.status in blocking:
+        if resend_link:
+            token = _rotate_token(existing)
+            messages.manage_link(existing, token)
         notes = formats.after_register(existing, data, created=False)
         return SignupResult(Outcome.ALREADY_REGISTERED, existing, notes)
 
     taken, last_queue_no = _places_and_queue(event.id)
-    available = capacity.availability(event, taken)
-    if not available.accepts_registrations:
-        raise RegistrationRefused(available.state)
-    if available.state == Availability.OPEN:
-        status = (
-            RegistrationStatus.PENDING if event.requires_approval else RegistrationStatus.CONFIRMED
-        )
-    else:
-        status = RegistrationStatus.WAITLISTED
+    status = decide(event, taken)
 
     registration = existing or Registration(event=event, person=person)
     token, token_hash = new_token()
@@ -166,8 +230,11 @@ def cancel(registration: Registration) -> list[Registration]:
 def fill_from_waitlist(event: Event) -> list[Registration]:
     """Promote waiting people, first come first served, while the event has places.
 
-    Must be called with the event locked (see :func:`lock_event`).
+    Must be called with the event locked (see :func:`lock_event`). Nobody is promoted into a
+    cancelled event.
     """
+    if event.status == EventStatus.CANCELLED:
+        return []
     taken, _ = _places_and_queue(event.id)
     left = capacity.seats_left(event, taken)
     if left == 0:
