@@ -1,5 +1,5 @@
-"""An organiser on a phone signs in, creates and publishes an event, and checks a participant
-in at the door: in English, Finnish, Latvian and Estonian.
+"""An organiser on a phone signs in, creates and publishes an event, checks a participant in
+at the door and looks at the project's indicators: in English, Finnish, Latvian and Estonian.
 
 Every page on the way is checked with axe-core, for English left on translated pages, for
 sideways scrolling, and saved as a screenshot in test-artifacts/browser/.
@@ -37,8 +37,26 @@ def register_participant(site, event_id: int, name: str, locale: str) -> None:
         db.session.commit()
 
 
+@pytest.fixture(scope="module")
+def held_event(site):
+    """An event that took place last week, with a walk-in, closed: the indicators count it."""
+    from eventhub.core.models import Event, User
+    from eventhub.core.services import attendance
+
+    event_id = site.event(
+        title="Kylätalon kevätkokous", starts_at=utcnow().replace(microsecond=0) - timedelta(days=7)
+    )
+    with site.app.test_request_context():
+        user = db.session.scalar(db.select(User).where(User.email == ORGANISER_EMAIL))
+        event = db.session.get(Event, event_id)
+        attendance.add_walk_in(user, event, "Mikko Virtanen")
+        attendance.close_event(user, event)
+        db.session.commit()
+    return event_id
+
+
 @pytest.mark.parametrize("locale", ["en", "fi", "lv", "et"])
-def test_organiser_creates_publishes_and_checks_in_at_the_door(site, pages, locale):
+def test_organiser_creates_publishes_and_checks_in_at_the_door(site, pages, held_event, locale):
     title = f"Ciema nākotnes darbnīca ({locale})"
     participant = "Līga Ozoliņa"
     data = (title, participant, site.project_name, site.municipality, "Tautas nams", "Europe/Riga")
@@ -95,3 +113,8 @@ def test_organiser_creates_publishes_and_checks_in_at_the_door(site, pages, loca
     # The mark was saved, not only shown: a reload still counts the participant present.
     page.reload()
     expect(page.locator("[data-count=present]")).to_have_text("1")
+
+    # The project's indicators: last week's closed event counts as held.
+    page.get_by_role("link", name=t(site, locale, "Indicators"), exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t(site, locale, "Indicators"))
+    pages.check(page, "indicators", locale, data=(*data, "Kylätalon kevätkokous"))
