@@ -151,6 +151,8 @@ def test_cancel_on_behalf_tells_the_person_and_promotes_the_waiting_list(client,
     assert "Cancel the registration of Ville Virtanen?" in confirm.get_data(as_text=True)
     response = post_form(client, url, {"next": f"{_list(event)}?status=confirmed"})
     assert response.headers["Location"] == f"{_list(event)}?status=confirmed"
+    after = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1 person moved up from the waiting list." in after
 
     assert _status("going@example.fi") == RegistrationStatus.CANCELLED
     assert _subjects(mailbox, "going@example.fi") == ["Registration cancelled: Kyläilta"]

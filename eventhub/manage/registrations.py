@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
@@ -81,7 +82,12 @@ def _act(event_id: int, registration_id: int, action, done: str):
         db.session.commit()
         flash(done, "ok")
         if promoted:
-            flash(_("%(count)s people moved up from the waiting list.", count=len(promoted)), "ok")
+            moved = ngettext(
+                "%(num)d person moved up from the waiting list.",
+                "%(num)d people moved up from the waiting list.",
+                len(promoted),
+            )
+            flash(moved, "ok")
     return redirect(safe_next(request.form.get("next"), _list_url(event)), 303)
 
 
@@ -188,7 +194,14 @@ def message_confirmed(event_id: int):
                 refusal = refused.message
             else:
                 db.session.commit()
-                flash(_("The message is on its way to %(count)s people.", count=sent), "ok")
+                flash(
+                    ngettext(
+                        "The message is on its way to %(num)d person.",
+                        "The message is on its way to %(num)d people.",
+                        sent,
+                    ),
+                    "ok",
+                )
                 return redirect(_list_url(event), 303)
     return render_template(
         "manage/registrations/message.html",
