@@ -110,7 +110,7 @@ def deliver_committed() -> DeliveryReport | None:
     ids = g.pop("outbox_ready", None)
     if not ids or current_app.config["MAIL_DELIVERY"] != "inline":
         return None
-    return deliver(ids=ids)
+    return deliver(ids=ids, limit=len(ids))  # all of them: a message to everyone may be many
 
 
 def deliver(ids: Sequence[int] | None = None, limit: int = 50) -> DeliveryReport:
