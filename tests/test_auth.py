@@ -15,7 +15,7 @@ from tests.helpers import sign_in
 # Routes anyone may use: public pages, participants' token links, feeds and the API.
 PUBLIC_PREFIXES = (
     "/static", "/healthz", "/language", "/login", "/password", "/privacy", "/events",
-    "/workshops", "/hackathons", "/forums", "/calendar", "/api", "/manage/",
+    "/workshops", "/hackathons", "/forums", "/calendar", "/api", "/manage/", "/survey/",
 )  # fmt: skip
 
 

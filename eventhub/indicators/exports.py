@@ -132,7 +132,7 @@ def breakdown_table(report: Report, names: Names, dim: Dimension) -> Table:
             _("Headcount"),
         ],
     )
-    for row in report.breakdowns.get(dim, []):
+    for row in names.sort(dim, report.breakdowns.get(dim, [])):
         key: Any = names.key(dim, row.key)
         if dim == Dimension.MONTH and row.key:
             key = date.fromisoformat(f"{row.key}-01")  # a real date, shown as yyyy-mm

@@ -85,6 +85,12 @@ class Names:
             return project.name if project else key
         return key
 
+    def sort(self, dim: Dimension, rows: list) -> list:
+        """Rows in reading order: months in time, everything else by name; none last."""
+        if dim == Dimension.MONTH:
+            return rows
+        return sorted(rows, key=lambda r: (r.key is None, self.key(dim, r.key).casefold()))
+
     def project_list(self, ids) -> str:
         return "; ".join(
             f"{p.name} ({p.code})" for pid in ids if (p := self.projects.get(pid)) is not None
