@@ -38,14 +38,25 @@ def set_language(code: str):
     return redirect(safe_next(request.args.get("next"), url_for("events.index")))
 
 
+# English pages are read in Finland and the Baltics: dates and times as in British English
+# ("Tuesday, 24 November 2026, 18:00"), not American ("November 24, 2026, 6:00 PM").
+FORMAT_LOCALES = {"en": "en_GB"}
+
+
+def format_locale() -> str:
+    """The locale dates and times are formatted in: the reader's language."""
+    locale = str(get_locale())
+    return FORMAT_LOCALES.get(locale, locale)
+
+
 def local_datetime(dt: datetime, tz: str, fmt: str = "medium") -> str:
-    return format_datetime(dt, fmt, tzinfo=ZoneInfo(tz), locale=str(get_locale()))
+    return format_datetime(dt, fmt, tzinfo=ZoneInfo(tz), locale=format_locale())
 
 
 def event_when(event) -> str:
-    """'Tuesday 24 November 2026, 18:00–20:00' in the event's own timezone and the reader's
+    """'Tuesday, 24 November 2026, 18:00–20:00' in the event's own timezone and the reader's
     language; events over several days show both dates."""
-    locale = str(get_locale())
+    locale = format_locale()
     start, end = event.local_start, event.local_end
     if start.date() == end.date():
         return "{}, {}–{}".format(

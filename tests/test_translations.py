@@ -9,6 +9,7 @@ and .po files (``make install`` compiles them).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,9 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from flask_babel import force_locale, gettext, ngettext
+
+from eventhub.web import event_when
+from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "eventhub" / "translations"
@@ -107,3 +111,23 @@ def test_compiled_catalogs_translate_with_the_right_plural_forms(app, locale, on
         assert forms == [one, two, zero]
         if locale != "en":
             assert gettext("Upcoming events") != "Upcoming events"
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("fi", "tiistai 24. marraskuuta 2026, 18.00–20.00"),
+        ("lv", "otrdiena, 2026. gada 24. novembris, 18:00–20:00"),
+        ("et", "teisipäev, 24. november 2026, 18:00–20:00"),
+        # British, not American, English: read in Finland and the Baltics.
+        ("en", "Tuesday, 24 November 2026, 18:00–20:00"),
+    ],
+)
+def test_event_times_are_shown_in_the_readers_language_and_the_events_timezone(
+    app, locale, expected
+):
+    event = factories.event(
+        starts_at=datetime(2026, 11, 24, 16, 0, tzinfo=UTC), timezone="Europe/Riga"
+    )
+    with app.test_request_context(), force_locale(locale):
+        assert event_when(event) == expected
