@@ -489,31 +489,48 @@ def breakdowns(
     dims = list(dims)
     result = _figures(scope, dims)[1]
     if with_persons:
-        for dim in dims:
-            persons = _persons_by(scope, dim)
-            for item in result[dim]:
-                item.unique_persons = persons.get(item.key, 0)
+        _add_persons(scope, result)
     return result
 
 
-def _persons_by(scope: Scope, dim: Dimension) -> dict[str | None, int]:
-    key = {
-        Dimension.MONTH: local_month(Event.starts_at, Event.timezone),
-        Dimension.KIND: cast(Event.kind, String),
-        Dimension.MUNICIPALITY: cast(Event.municipality_id, String),
-        Dimension.REGION: Municipality.region,
-        Dimension.COUNTRY: cast(Municipality.country, String),
-        Dimension.PROJECT: cast(Event.project_id, String),
-    }[dim]
-    rows = db.session.execute(
-        select(key, _unique_persons_expr())
-        .select_from(Attendance)
-        .join(Event, Event.id == Attendance.event_id)
+def _add_persons(scope: Scope, result: dict[Dimension, list[BreakdownRow]]) -> None:
+    """Unique persons per group of each breakdown, in one statement. Each held event's keys
+    are computed once (a materialised CTE), never once per attendance row."""
+    if not result:
+        return
+    _prepare()
+    keyed = (
+        select(
+            Event.id.label("id"),
+            local_month(Event.starts_at, Event.timezone).label("month"),
+            cast(Event.kind, String).label("kind"),
+            cast(Event.municipality_id, String).label("municipality"),
+            Municipality.region.label("region"),
+            cast(Municipality.country, String).label("country"),
+            cast(Event.project_id, String).label("project"),
+        )
         .outerjoin(Municipality, Municipality.id == Event.municipality_id)
         .where(*event_conditions(scope))
-        .group_by(key)
+        .cte("keyed")
+        .prefix_with("MATERIALIZED")
     )
-    return {k: int(n) for k, n in rows}
+    parts = [
+        select(
+            literal(dim.value, String).label("dim"),
+            keyed.c[dim.value].label("key"),
+            _unique_persons_expr().label("persons"),
+        )
+        .select_from(Attendance)
+        .join(keyed, keyed.c.id == Attendance.event_id)
+        .group_by(keyed.c[dim.value])
+        for dim in result
+    ]
+    persons = {
+        (row.dim, row.key): int(row.persons) for row in db.session.execute(union_all(*parts))
+    }
+    for dim, rows in result.items():
+        for item in rows:
+            item.unique_persons = persons.get((dim.value, item.key), 0)
 
 
 def _unique_persons_expr():
@@ -843,10 +860,15 @@ class Report(Dashboard):
 def report(scope: Scope) -> Report:
     """The dashboard plus every breakdown (with unique persons), ESF+ background and survey
     results: what the exports contain."""
-    base = dashboard(scope)
-    dims = breakdowns(scope, list(Dimension), with_persons=True)
+    part, dims = _figures(scope, list(Dimension))
+    _add_persons(scope, dims)
     return Report(
-        **{f: getattr(base, f) for f in Dashboard.__dataclass_fields__},
+        scope=scope,
+        participation=part,
+        targets=planned_vs_realised(scope, unique_persons=part.unique_persons),
+        by_month=dims[Dimension.MONTH],
+        by_municipality=dims[Dimension.MUNICIPALITY],
+        guidance=guidance(scope),
         registrations=registrations(scope),
         breakdowns=dims,
         by_residence=by_residence(scope),
