@@ -111,10 +111,13 @@ def site(request, smtp_server, tmp_path_factory) -> Iterator[Site]:
     live = serve(app)
     app.config["SITE_URL"] = live.url
     site = Site(live.url, app, *names)
-    got_request_exception.connect(
-        lambda _sender, exception, **_kw: site.server_errors.append(exception), app, weak=False
-    )
+
+    def record(_sender, exception, **_kw):
+        site.server_errors.append(exception)
+
+    got_request_exception.connect(record, app)
     yield site
+    got_request_exception.disconnect(record, app)
     live.stop()
     with app.app_context():
         db.session.remove()
@@ -126,17 +129,17 @@ def _no_server_errors(request):
     yield
     if "site" in request.fixturenames:
         errors = request.getfixturevalue("site").server_errors
-        assert not errors, f"the app raised: {errors!r}"
+        raised, errors[:] = list(errors), []
+        assert not raised, f"the app raised: {raised!r}"
 
 
 class Pages:
     """Opens browser contexts and checks pages: axe-core, English leftovers, screenshots,
     and no errors in the browser console (a Content Security Policy violation is one)."""
 
-    def __init__(self, browser, site: Site, test_name: str):
+    def __init__(self, browser, site: Site):
         self.browser = browser
         self.site = site
-        self.test_name = test_name
         self.contexts = []
         self.console_errors: list[str] = []
 
@@ -210,8 +213,8 @@ class Pages:
 
 
 @pytest.fixture
-def pages(browser, site, request) -> Iterator[Pages]:
-    helper = Pages(browser, site, request.node.name)
+def pages(browser, site) -> Iterator[Pages]:
+    helper = Pages(browser, site)
     yield helper
     helper.close()
     assert not helper.console_errors, "browser console: " + "\n".join(helper.console_errors)
