@@ -816,10 +816,11 @@ def indicators_group(
     p_first, p_median, _, p_totals = _time_queries(
         backend, "WHERE e.project_id = %s", (made.project_id,)
     )
-    say("indicators dashboard over HTTP")
+    say("indicators dashboards over HTTP")
     admin = datasets.admin_user(app)
+    expected = {"project dashboard": p_totals[0], "all-projects dashboard": totals[0]}
     with eventhub_server(backend, setup).start("/") as hub:
-        pages = run(_dashboards(hub.port, admin, made.project_id))
+        pages = run(_dashboards(hub.port, admin, made.project_id, expected))
     built = not isinstance(pages, str)
     label = "representative SQL aggregate" + ("" if built else ", dashboard not yet built")
     # The issue's target is the dashboard's; the bare query carries it only until it exists.
@@ -859,8 +860,9 @@ DASHBOARDS = (
 )
 
 
-async def _dashboards(port: int, admin: tuple[str, str], project_id: int):
-    """Each dashboard: the first answer and the median of three more; or why not."""
+async def _dashboards(port: int, admin: tuple[str, str], project_id: int, expected: dict):
+    """Each dashboard: the first answer and the median of three more, and whether it shows
+    the expected number of participations; or why it cannot be measured."""
     conn = Connection(HOST, port)
     try:
         why = await sign_in(conn, *admin)
@@ -877,7 +879,10 @@ async def _dashboards(port: int, admin: tuple[str, str], project_id: int):
                 statuses.add(answer.status)
             if statuses == {404}:
                 return f"GET {path} answers 404 (issue 6)"
-            results[label] = (path, times[0], percentile(times[1:], 50), statuses)
+            # The figure only counts if the page shows the data set's participations.
+            shows = expected.get(label)
+            shown = shows is None or f"{shows:,}" in answer.text or f">{shows}<" in answer.text
+            results[label] = (path, times[0], percentile(times[1:], 50), statuses, shown)
         return results
     finally:
         await conn.close()
@@ -896,7 +901,7 @@ def _dashboard_rows(backend: Backend, pages, made) -> list[Row]:
             )
         ]
     rows = []
-    for label, (path, first, median, statuses) in pages.items():
+    for label, (path, first, median, statuses, shown) in pages.items():
         ok = statuses == {200}
         rows.append(
             Row(
@@ -906,7 +911,8 @@ def _dashboard_rows(backend: Backend, pages, made) -> list[Row]:
                 target=target,
                 status=(verdict(ok and median < 1.0) if backend.is_pg else INFO) if ok else ERROR,
                 note=f"GET {path}, signed in as an admin"
-                + ("" if ok else f"; statuses {sorted(statuses)}"),
+                + ("" if ok else f"; statuses {sorted(statuses)}")
+                + ("" if shown else "; the page does not show the participations in the data"),
                 data={"first_s": first, "median_s": median, "path": path},
             )
         )
