@@ -1,0 +1,28 @@
+"""`make bench` reads the signup form off the event page and fills it in as a visitor would
+(bench/forms.py). If the form gains a required field the benchmark cannot answer, this test
+fails here instead of the benchmark quietly reporting signup as not available."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from bench.forms import find_signup_form
+from eventhub.core.models import Registration
+from eventhub.extensions import db
+from tests import factories
+
+
+def test_benchmark_registers_through_the_real_signup_form(client):
+    event = factories.event(capacity=5)
+    page = client.get(f"/events/{event.id}")
+    form = find_signup_form(page.get_data(as_text=True))
+    assert form is not None and form.csrf_token
+
+    answer = client.post(
+        form.action, data=MultiDict(form.fill("Bench Visitor", "visitor@bench.example.org"))
+    )
+
+    assert answer.status_code == 303, answer.get_data(as_text=True)[:500]
+    registered = select(func.count()).where(Registration.event_id == event.id)
+    assert db.session.scalar(registered) == 1
