@@ -58,3 +58,11 @@ RATELIMIT_HEADERS_ENABLED = True
 LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
 # A password reset link works once, for this many seconds.
 PASSWORD_RESET_MAX_AGE = 3600
+
+# Calendar feeds cover this many days back and all the future.
+CALENDAR_PAST_DAYS = 90
+# Calendar components kept built in each worker (one per event revision).
+CALENDAR_CACHE_SIZE = 50_000
+# How often a worker checks whether a cached feed is still current; another worker's edit
+# shows in feeds after at most this many seconds (this worker's own edits at once).
+CALENDAR_RECHECK_SECONDS = 5

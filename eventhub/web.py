@@ -100,7 +100,6 @@ def init_web(app: Flask) -> None:
                 (code, labels.LANGUAGE_NAMES.get(code, code)) for code in app.config["LANGUAGES"]
             ],
             "site_name": app.config["SITE_NAME"],
-            "url_rules": app.view_functions.keys(),
         }
 
     @login_manager.user_loader

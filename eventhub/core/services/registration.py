@@ -191,14 +191,7 @@ def _register(
     registration.status = status
     registration.queue_no = last_queue_no + 1
     registration.manage_token_hash = token_hash
-    registration.organisation = organisation
-    registration.municipality_id = data.municipality_id
-    registration.answers = data.answers
-    registration.accessibility_needs = data.accessibility_needs
-    registration.dietary_needs = data.dietary_needs
-    registration.gender = data.gender
-    registration.age_band = data.age_band
-    registration.labour_status = data.labour_status
+    _apply_details(registration, data, organisation)
     registration.locale = data.locale
     registration.consent_at = utcnow()
     registration.cancelled_at = None
@@ -274,7 +267,15 @@ def update_details(registration: Registration, data: SignupData) -> None:
     """A participant edits their own registration from the manage link. The caller commits."""
     registration.person.name = data.name
     registration.person.phone = data.phone
-    registration.organisation = _organisation_for(data.organisation_name)
+    _apply_details(registration, data, _organisation_for(data.organisation_name))
+    db.session.flush()
+
+
+def _apply_details(
+    registration: Registration, data: SignupData, organisation: Organisation | None
+) -> None:
+    """What the participant tells about this registration, from the signup or manage form."""
+    registration.organisation = organisation
     registration.municipality_id = data.municipality_id
     registration.answers = data.answers
     registration.accessibility_needs = data.accessibility_needs
@@ -282,7 +283,6 @@ def update_details(registration: Registration, data: SignupData) -> None:
     registration.gender = data.gender
     registration.age_band = data.age_band
     registration.labour_status = data.labour_status
-    db.session.flush()
 
 
 def _places_and_queue(event_id: int) -> tuple[int, int]:
