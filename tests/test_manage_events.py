@@ -80,8 +80,15 @@ def test_moving_an_event_bumps_sequence_and_mails_everyone_registered(client, ma
 
     sign_in(client, "anne@example.fi")
     edit_url = f"/organiser/events/{event.id}/edit"
-    form = {**EVENT_FORM, "project": project.id, "title": "Työpaja", "capacity": "1",
-            "timezone": "Europe/Helsinki", "starts": "2031-05-05T17:00", "ends": "2031-05-05T19:00"}  # fmt: skip
+    form = {
+        **EVENT_FORM,
+        "project": project.id,
+        "title": "Työpaja",
+        "capacity": "1",
+        "timezone": "Europe/Helsinki",
+        "starts": "2031-05-05T17:00",
+        "ends": "2031-05-05T19:00",
+    }
     assert post_form(client, edit_url, form).status_code == 303
 
     db.session.refresh(event)

@@ -76,9 +76,7 @@ class Event(Timestamps, db.Model):
     parent_event_id: Mapped[int | None] = mapped_column(
         ForeignKey("event.id", ondelete="SET NULL"), index=True
     )
-    registration_optional: Mapped[bool] = mapped_column(
-        default=False, server_default=false()
-    )
+    registration_optional: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     project: Mapped[Project | None] = relationship()
     municipality: Mapped[Municipality | None] = relationship()
