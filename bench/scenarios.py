@@ -43,7 +43,7 @@ class Sizes:
 
     @classmethod
     def quick(cls) -> Sizes:
-        return cls(0.3, 1.0, (16, 64), 200, 20, 100, 1_000, 20_000, 40, 60, per_client=1)
+        return cls(0.3, 1.0, (4, 16), 200, 20, 100, 1_000, 20_000, 40, 60, per_client=1)
 
 
 def eventhub_server(backend: Backend, setup: ServerSetup) -> Server:
