@@ -66,3 +66,7 @@ CALENDAR_CACHE_SIZE = 50_000
 # How often a worker checks whether a cached feed is still current; another worker's edit
 # shows in feeds after at most this many seconds (this worker's own edits at once).
 CALENDAR_RECHECK_SECONDS = 5
+
+# How many reverse proxies stand in front of the app (0: none). With 1, the client address
+# (for rate limits) and scheme come from the proxy's X-Forwarded-For / -Proto headers.
+PROXIES = 0

@@ -13,3 +13,5 @@ MAIL_PORT = 587
 MAIL_USE_TLS = True
 MAIL_DEFAULT_SENDER = "eventhub <events@example.fi>"
 MAIL_DELIVERY = "worker"
+PROXIES = 1  # nginx or Caddy in front, terminating TLS
+RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"

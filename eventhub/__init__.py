@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from eventhub.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 
@@ -63,6 +64,11 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     app.register_blueprint(manage.bp, url_prefix="/organiser")
     app.register_blueprint(indicators.bp)
     init_web(app)
+    if app.config.get("PROXIES"):
+        # Behind a reverse proxy the client's address and scheme come from its X-Forwarded-*
+        # headers; trust exactly as many proxies as are configured, no more.
+        hops = int(app.config["PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     cli.init_app(app)
     return app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 import time
 
@@ -23,8 +24,29 @@ def demo_command() -> None:
     from eventhub.demo import load_demo
 
     created = load_demo()
+    password = _demo_organiser()
     db.session.commit()
     click.echo(f"Demo data ready ({created} projects added).")
+    if password:
+        click.echo(
+            f"Sign in as an organiser at /login: {DEMO_ADMIN} with the password {password}\n"
+            "(shown this once; `flask --app wsgi eventhub create-user` makes more accounts)."
+        )
+
+
+DEMO_ADMIN = "admin@demo.invalid"
+
+
+def _demo_organiser() -> str | None:
+    """An admin account for trying the organiser pages, made only in a database that has
+    no accounts at all, with a random password that is printed once and never stored."""
+    if db.session.scalar(select(User.id).limit(1)) is not None:
+        return None
+    password = secrets.token_urlsafe(12)
+    user = User(email=DEMO_ADMIN, name="Demo admin", role=Role.ADMIN)
+    user.set_password(password)
+    db.session.add(user)
+    return password
 
 
 @group.command("create-user")

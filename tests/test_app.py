@@ -119,3 +119,18 @@ def test_future_registration_window_dates_are_shown_in_event_timezone(client):
     html = client.get(f"/events/{e.id}", headers={"Accept-Language": "en"}).get_data(True)
     # 08:00 UTC on 9 Jan is 10:00 in Riga (UTC+2 in winter)
     assert "10:00" in html
+
+
+def test_behind_one_proxy_the_client_address_comes_from_x_forwarded_for(database_url):
+    from flask import request
+
+    app = create_app({"DATABASE_URL": database_url, "PROXIES": 1}, testing=True)
+
+    @app.route("/_whoami")
+    def whoami():
+        return f"{request.remote_addr} {request.scheme}"
+
+    response = app.test_client().get(
+        "/_whoami", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    )
+    assert response.get_data(as_text=True) == "203.0.113.7 https"

@@ -1,5 +1,7 @@
 """The `flask eventhub` commands."""
 
+import re
+
 from sqlalchemy import func, select
 
 from eventhub.core.models import Attendance, Event, EventStatus, Project, Role, User
@@ -10,6 +12,10 @@ def test_demo_loads_five_projects_once(runner):
     first = runner.invoke(args=["eventhub", "demo"])
     assert first.exit_code == 0, first.output
     assert "5 projects added" in first.output
+    # A first-time demo gets an organiser account whose password is shown once.
+    password = re.search(r"admin@demo\.invalid with the password (\S+)", first.output).group(1)
+    admin = db.session.scalar(select(User).where(User.email == "admin@demo.invalid"))
+    assert admin.role == Role.ADMIN and admin.check_password(password)
     counts = (
         db.session.scalar(select(func.count()).select_from(Project)),
         db.session.scalar(select(func.count()).select_from(Event)),
@@ -17,6 +23,7 @@ def test_demo_loads_five_projects_once(runner):
     )
     again = runner.invoke(args=["eventhub", "demo"])
     assert again.exit_code == 0 and "0 projects added" in again.output
+    assert "password" not in again.output
     assert counts == (
         db.session.scalar(select(func.count()).select_from(Project)),
         db.session.scalar(select(func.count()).select_from(Event)),
