@@ -49,8 +49,16 @@ def format_locale() -> str:
     return FORMAT_LOCALES.get(locale, locale)
 
 
-def local_datetime(dt: datetime, tz: str, fmt: str = "medium") -> str:
-    return format_datetime(dt, fmt, tzinfo=ZoneInfo(tz), locale=format_locale())
+def local_datetime(dt: datetime, tz: str, fmt: str | None = None) -> str:
+    """A moment in the given timezone, in the reader's language: by default date and time to
+    the minute ('5 Dec 2026, 08:00'), or a babel format such as "short"."""
+    zone, locale = ZoneInfo(tz), format_locale()
+    if fmt is None:
+        local = dt.astimezone(zone)
+        return "{}, {}".format(
+            format_date(local, "medium", locale=locale), format_time(local, "short", locale=locale)
+        )
+    return format_datetime(dt, fmt, tzinfo=zone, locale=locale)
 
 
 def event_when(event) -> str:
