@@ -43,7 +43,7 @@ class Sizes:
 
     @classmethod
     def quick(cls) -> Sizes:
-        return cls(0.3, 1.0, (4, 16), 200, 20, 100, 1_000, 20_000, 40, 60, per_client=1)
+        return cls(0.3, 1.0, (4, 16), 100, 10, 100, 1_000, 20_000, 20, 30, per_client=1)
 
 
 def eventhub_server(backend: Backend, setup: ServerSetup) -> Server:
@@ -421,7 +421,7 @@ def requests_group(
     big = 10_000_000  # a limit never reached, so the capacity check and lock always run
     events = {
         key: datasets.hot_event(app, refs, big, f"Hot event {key}")
-        for key in ("b2-16", "b2-64", "app-16", "app-64", "probe")
+        for key in [f"{k}-{c}" for k in ("b2", "app") for c in sizes.concurrency] + ["probe"]
     }
     door_id = datasets.door_event(app, backend, refs, sizes.door)
     admin = datasets.admin_user(app)

@@ -51,6 +51,9 @@ class ServerSetup:
             "60",
             "--graceful-timeout",
             "5",
+            # gunicorn >= 24 opens a control socket at one fixed path per user; two servers
+            # of the harness (and anyone else's) would fight over it.
+            "--no-control-socket",
         ]
         if self.worker_class == "gthread":
             args += ["--threads", str(self.threads)]
