@@ -3,8 +3,17 @@ participation certificates, and the organiser's series pages."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, session, url_for
-from flask_babel import get_locale
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,7 +26,7 @@ from eventhub.events.routes import render_listing
 from eventhub.extensions import db
 from eventhub.manage.decorators import manager_required
 from eventhub.manage.forms import choices as select_choices
-from eventhub.workshops import bp
+from eventhub.workshops import bp, pdf
 from eventhub.workshops.forms import SeriesForm, data_for, series_form
 
 SESSION_KEY = "series_signup"
@@ -104,12 +113,30 @@ def check_email(series_id: int):
 # --- certificates -----------------------------------------------------------------------
 
 
+def _pdf_response(certificate: workshops.Certificate, locale: str) -> Response:
+    """The certificate as a PDF download, in the registrant's language (not the reader's:
+    an organiser printing it for a Latvian participant gets it in Latvian)."""
+    if locale not in current_app.config["LANGUAGES"]:
+        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        data = pdf.certificate_pdf(certificate, locale)
+    response = Response(data, mimetype="application/pdf")
+    filename = pdf.certificate_filename(certificate)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _participant_series(token: str):
+    registration = registrations.by_token(token) or abort(404)
+    series_id = registration.event.series_id or abort(404)
+    return registration, db.session.get(WorkshopSeries, series_id) or abort(404)
+
+
 @bp.route("/certificate/<token>")
 def my_certificate(token: str):
     """The participant's certificate, from the manage link of any session of the series."""
-    registration = registrations.by_token(token) or abort(404)
-    series_id = registration.event.series_id or abort(404)
-    found = db.session.get(WorkshopSeries, series_id)
+    registration, found = _participant_series(token)
     certificate = workshops.certificate(found, registration.person)
     if certificate is None:
         return render_template(
@@ -118,7 +145,19 @@ def my_certificate(token: str):
             attended=len(workshops.attended_sessions(found, registration.person_id)),
             token=token,
         )
-    return render_template("workshops/certificate.html", certificate=certificate)
+    return render_template(
+        "workshops/certificate.html",
+        certificate=certificate,
+        pdf_url=url_for("workshops.my_certificate_pdf", token=token),
+    )
+
+
+@bp.route("/certificate/<token>.pdf")
+def my_certificate_pdf(token: str):
+    """The same certificate as a PDF, in the language of the registration behind the link."""
+    registration, found = _participant_series(token)
+    certificate = workshops.certificate(found, registration.person) or abort(404)
+    return _pdf_response(certificate, registration.locale)
 
 
 # --- organiser --------------------------------------------------------------------------
@@ -224,7 +263,20 @@ def organiser_series(series_id: int):
 def organiser_certificate(series_id: int, person_id: int):
     found = _series_to_manage(series_id)
     person = db.session.get(Person, person_id) or abort(404)
-    certificate = workshops.certificate(found, person)
-    if certificate is None:
-        abort(404)
-    return render_template("workshops/certificate.html", certificate=certificate)
+    certificate = workshops.certificate(found, person) or abort(404)
+    return render_template(
+        "workshops/certificate.html",
+        certificate=certificate,
+        pdf_url=url_for(
+            "workshops.organiser_certificate_pdf", series_id=series_id, person_id=person_id
+        ),
+    )
+
+
+@bp.route("/organiser/series/<int:series_id>/certificates/<int:person_id>.pdf")
+@manager_required
+def organiser_certificate_pdf(series_id: int, person_id: int):
+    found = _series_to_manage(series_id)
+    person = db.session.get(Person, person_id) or abort(404)
+    certificate = workshops.certificate(found, person) or abort(404)
+    return _pdf_response(certificate, workshops.registrant_locale(found, person))

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from eventhub.core.models import Attendance, Event, Person, WorkshopSeries
+from eventhub.core.models import Attendance, Event, Person, Registration, WorkshopSeries
 from eventhub.core.services import audit, capacity
 from eventhub.core.services.capacity import Availability, EventAvailability
 from eventhub.core.services.listing import PUBLIC_STATUSES
@@ -153,6 +153,19 @@ def certificate(series: WorkshopSeries, person: Person) -> Certificate | None:
     if len(sessions) < series.certificate_threshold:
         return None
     return Certificate(series, person, sessions, issued_on=sessions[-1].ends_at)
+
+
+def registrant_locale(series: WorkshopSeries, person: Person) -> str:
+    """The language the person registered for the series in: that of their latest
+    registration to one of its sessions, else the person's own."""
+    latest = db.session.scalar(
+        select(Registration.locale)
+        .join(Event, Event.id == Registration.event_id)
+        .where(Event.series_id == series.id, Registration.person_id == person.id)
+        .order_by(Registration.id.desc())
+        .limit(1)
+    )
+    return latest or person.locale
 
 
 # --- organiser --------------------------------------------------------------------------
