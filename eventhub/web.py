@@ -61,6 +61,11 @@ def local_datetime(dt: datetime, tz: str, fmt: str | None = None) -> str:
     return format_datetime(dt, fmt, tzinfo=zone, locale=locale)
 
 
+def local_date(dt: datetime, tz: str) -> str:
+    """The day of a moment in the given timezone, in the reader's language ('5 December 2026')."""
+    return format_date(dt.astimezone(ZoneInfo(tz)), "long", locale=format_locale())
+
+
 def event_when(event) -> str:
     """'Tuesday, 24 November 2026, 18:00–20:00' in the event's own timezone and the reader's
     language; events over several days show both dates."""
@@ -93,6 +98,7 @@ def refusal_message(state: str) -> str:
 def init_web(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.filters["local_datetime"] = local_datetime
+    app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.globals["event_when"] = event_when
     app.jinja_env.globals["refusal_message"] = refusal_message
     app.jinja_env.filters["language_name"] = lambda code: labels.LANGUAGE_NAMES.get(code, code)
