@@ -47,6 +47,10 @@ def test_register_receive_confirmation_with_calendar_and_manage_link(client, mai
     [message] = mailbox.to("aino@example.fi")
     assert "Registration confirmed: Hankeosaaminen 1" in message["Subject"]
     assert message.get_body(("html",)) is not None
+    lines = message.get_body(("plain",)).get_content().splitlines()
+    assert lines[:3] == ["Hello Aino Korhonen,", "", lines[2]] and lines[3] == ""
+    assert "Where: Carelicum" in lines
+    assert lines[lines.index("Where: Carelicum") + 1] == f"http://eventhub.test/events/{event.id}"
     [attachment] = [p for p in message.iter_attachments() if p.get_filename() == "event.ics"]
     calendar = icalendar.Calendar.from_ical(attachment.get_content())
     [vevent] = calendar.walk("VEVENT")
