@@ -11,6 +11,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from eventhub.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from eventhub.web import install_converters
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "config"
@@ -20,6 +21,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     """Build the application: config -> extensions -> blueprints -> CLI."""
     app = Flask(__name__, instance_relative_config=True)
     _configure(app, overrides, testing)
+    install_converters(app)
 
     from eventhub.core import db as core_db
     from eventhub.core.services import outbox

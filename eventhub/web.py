@@ -11,6 +11,9 @@ from flask import Blueprint, Flask, redirect, render_template, request, session,
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
+from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter
 
 from eventhub.core import labels
 from eventhub.core.db import begin_write
@@ -95,6 +98,22 @@ def refusal_message(state: str) -> str:
     return messages.get(state, messages["unavailable"])
 
 
+# Ids are 32-bit integers in the database; a larger number in a URL matches no route (404)
+# instead of reaching the database and failing there.
+DB_INT_MAX = 2**31 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", DB_INT_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def install_converters(app: Flask) -> None:
+    """Before any blueprint is registered: ``<int:...>`` in every route is bounded."""
+    app.url_map.converters["int"] = BoundedIntConverter
+
+
 def init_web(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.filters["local_datetime"] = local_datetime
@@ -145,6 +164,10 @@ def init_web(app: Flask) -> None:
     def _error(code: int, title: str, message: str):
         return render_template("errors.html", code=code, title=title, message=message), code
 
+    @app.errorhandler(400)
+    def _bad_request(e):
+        return _error(400, _("Bad request"), e.description or "")
+
     @app.errorhandler(404)
     def _not_found(_e):
         return _error(404, _("Page not found"), _("There is nothing at this address."))
@@ -168,6 +191,18 @@ def init_web(app: Flask) -> None:
             _("The form has expired"),
             _("Please go back, reload the page and send the form again."),
         )
+
+    def _invalid_value(_e):
+        # The database refused a value the request carried (a number out of range, a NUL
+        # byte): the client's input, not our failure. Answered as a 400 by whichever handler
+        # the request's blueprint uses (the API answers in JSON).
+        db.session.rollback()
+        return app.handle_http_exception(
+            BadRequest(_("A value in the request is out of range or not valid."))
+        )
+
+    app.register_error_handler(DataError, _invalid_value)
+    app.register_error_handler(OverflowError, _invalid_value)
 
     @app.errorhandler(500)
     def _server_error(_e):

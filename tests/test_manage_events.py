@@ -203,3 +203,26 @@ def test_check_in_staff_cannot_manage_events(client):
     assert client.get("/organiser/").status_code == 200
     assert client.get(f"/organiser/events/{event.id}").status_code == 404
     assert client.get("/organiser/events/new").status_code == 404
+
+
+def test_places_cannot_be_lowered_below_the_places_people_hold(client):
+    project = factories.project()
+    _manager(project)
+    event = factories.event(project=project, capacity=3, title="Työpaja")
+    for i in range(2):
+        signup(client, event.id, email=f"p{i}@example.fi")
+    sign_in(client, "anne@example.fi")
+    form = {
+        **EVENT_FORM,
+        "project": project.id,
+        "title": event.title,
+        "capacity": "1",
+        "timezone": event.timezone,
+        "starts": event.local_start.strftime("%Y-%m-%dT%H:%M"),
+        "ends": event.local_end.strftime("%Y-%m-%dT%H:%M"),
+    }
+    response = post_form(client, f"/organiser/events/{event.id}/edit", form)
+    assert response.status_code == 422
+    assert "2 people already hold a place" in response.get_data(as_text=True)
+    db.session.refresh(event)
+    assert event.capacity == 3

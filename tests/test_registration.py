@@ -311,3 +311,20 @@ def test_manage_page_offers_the_personal_calendar_feed(client, mailbox):
     assert feed.status_code == 200
     calendar = icalendar.Calendar.from_ical(feed.data)
     assert [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")] == ["Verkostotapaaminen"]
+
+
+def test_nobody_is_promoted_into_an_event_that_is_over(client, mailbox):
+    from eventhub.core.services import registration as service
+
+    event = factories.event(capacity=1)
+    signup(client, event.id, email="holder@example.fi")
+    signup(client, event.id, email="waiting@example.fi")
+    event.starts_at = utcnow() - timedelta(hours=3)
+    event.ends_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+
+    promoted = service.cancel(_registration("holder@example.fi"))
+    db.session.commit()
+
+    assert promoted == []
+    assert _registration("waiting@example.fi").status == RegistrationStatus.WAITLISTED

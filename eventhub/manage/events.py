@@ -92,7 +92,18 @@ def edit_event(event_id: int):
     form = _event_form(obj=_FormValues(event))
     if form.validate_on_submit():
         access.project_to_manage(current_user, int(form.project.data))
-        told = event_admin.save_event(current_user, event, **form.changes())
+        try:
+            told = event_admin.save_event(current_user, event, **form.changes())
+        except event_admin.CapacityBelowTaken as below:
+            db.session.rollback()
+            form.capacity.errors.append(
+                _(
+                    "%(taken)s people already hold a place: cancel or reject registrations "
+                    "before lowering the number of places below that.",
+                    taken=below.taken,
+                )
+            )
+            return render_template("manage/event_form.html", form=form, event=event), 422
         db.session.commit()
         flash(
             _("Saved. Everyone registered has been sent the new details.") if told else _("Saved."),

@@ -20,7 +20,7 @@ from eventhub.core.models import (
     Registration,
     User,
 )
-from eventhub.core.services import audit, messages
+from eventhub.core.services import audit, capacity, messages
 from eventhub.core.services.events import update_event
 from eventhub.core.services.registration import ACTIVE, fill_from_waitlist, lock_event
 from eventhub.extensions import db
@@ -35,9 +35,26 @@ def create_event(user: User, **fields: Any) -> Event:
     return event
 
 
+class CapacityBelowTaken(ValueError):
+    """The new number of places is smaller than the places people already hold."""
+
+    def __init__(self, taken: int):
+        super().__init__(taken)
+        self.taken = taken
+
+
 def save_event(user: User, event: Event, **changes: Any) -> bool:
-    """Apply an organiser's edit; returns whether registrants were told of a change."""
+    """Apply an organiser's edit; returns whether registrants were told of a change.
+
+    Raises :class:`CapacityBelowTaken` rather than leave the event over its capacity: places
+    people hold are given back by cancelling or rejecting them, never by an edit.
+    """
     lock_event(event.id)  # places may change: no registration slips in meanwhile
+    new_capacity = changes.get("capacity", event.capacity)
+    if new_capacity is not None:
+        taken = capacity.count_taken(event.id)
+        if new_capacity < taken:
+            raise CapacityBelowTaken(taken)
     significant = update_event(event, **changes)
     audit.record("event_edited", event=event, obj=event, user=user, fields=sorted(changes))
     fill_from_waitlist(event)

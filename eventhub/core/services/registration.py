@@ -223,10 +223,11 @@ def cancel(registration: Registration) -> list[Registration]:
 def fill_from_waitlist(event: Event) -> list[Registration]:
     """Promote waiting people, first come first served, while the event has places.
 
-    Must be called with the event locked (see :func:`lock_event`). Nobody is promoted into a
-    cancelled event.
+    Must be called with the event locked (see :func:`lock_event`). Nobody is promoted into
+    an event that is cancelled, closed or over: a place given then would help nobody and would
+    change the figures of an event already reported.
     """
-    if event.status == EventStatus.CANCELLED:
+    if event.status != EventStatus.PUBLISHED or event.closed_at or utcnow() >= event.ends_at:
         return []
     taken, _ = _places_and_queue(event.id)
     left = capacity.seats_left(event, taken)
