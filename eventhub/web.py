@@ -136,10 +136,16 @@ def init_web(app: Flask) -> None:
         }
 
     @login_manager.user_loader
-    def _load_user(user_id: str):
+    def _load_user(session_id: str):
         from eventhub.core.models import User
 
-        return db.session.get(User, int(user_id))
+        user_id, _sep, fingerprint = session_id.partition(":")
+        if not user_id.isdigit() or int(user_id) > DB_INT_MAX:
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or user.session_fingerprint != fingerprint:
+            return None  # the password changed since this session signed in
+        return user
 
     @app.before_request
     def _write_requests_take_the_write_lock():
@@ -152,6 +158,9 @@ def init_web(app: Flask) -> None:
     def _headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if "/organiser" in request.path:
+            # Organiser pages and exports hold personal data: no shared or disk caches.
+            response.headers.setdefault("Cache-Control", "private, no-store")
         # Manage links carry a secret in the path: never send it on to another site.
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault(

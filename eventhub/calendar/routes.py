@@ -31,7 +31,7 @@ def kind(kind: str):
 
 @bp.route("/project/<reference>.ics")
 def project(reference: str):
-    return _feed(ical.project_scope(reference))
+    return _feed(ical.project_scope(reference), must_have_events=True)
 
 
 @bp.route("/municipality/<int:municipality_id>.ics")
@@ -41,7 +41,7 @@ def municipality(municipality_id: int):
 
 @bp.route("/organisation/<int:organisation_id>.ics")
 def organisation(organisation_id: int):
-    return _feed(ical.organisation_scope(organisation_id))
+    return _feed(ical.organisation_scope(organisation_id), must_have_events=True)
 
 
 @bp.route("/me/<token>.ics")
@@ -52,8 +52,8 @@ def personal(token: str):
     return response
 
 
-def _feed(scope: ical.FeedScope | None):
-    if scope is None:
+def _feed(scope: ical.FeedScope | None, *, must_have_events: bool = False):
+    if scope is None or (must_have_events and not ical.has_public_events(scope)):
         abort(404)
     source = external_url(request.endpoint, **(request.view_args or {}))
     feed = ical.public_feed(scope, locale=request.args.get("lang"), source=source)

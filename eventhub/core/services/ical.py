@@ -245,6 +245,14 @@ class FeedScope:
         return clauses
 
 
+def has_public_events(scope: FeedScope) -> bool:
+    """Whether anything public was ever in the scope. A project's or an organisation's feed
+    answers only then, so counting through ids tells nobody which projects exist or which
+    organisations the projects have worked with."""
+    stmt = select(Event.id).where(Event.status.in_(PUBLIC_STATUSES), *scope.where()).limit(1)
+    return db.session.scalar(stmt) is not None
+
+
 def all_events_scope() -> FeedScope:
     return FeedScope(label=_l("All events"), slug="all")
 

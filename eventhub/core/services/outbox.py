@@ -176,8 +176,8 @@ def _send(messages: list[_Outgoing]) -> list[tuple[_Outgoing, str | None]]:
     try:
         with _smtp_connection(config) as smtp:
             for m in messages:
-                built = _as_flask_mail(m)
                 try:
+                    built = _as_flask_mail(m)
                     smtp.sendmail(
                         sanitize_address(built.sender),
                         list(sanitize_addresses(built.send_to)),
@@ -246,8 +246,12 @@ def _describe(exc: BaseException) -> str:
 
 
 def _as_flask_mail(m: _Outgoing) -> Message:
+    if "\r" in m.recipient or "\n" in m.recipient:
+        raise smtplib.SMTPRecipientsRefused({m.recipient: (501, b"line break in address")})
     message = _Message(
-        subject=m.subject,
+        # Folded to one line: text an organiser typed (an event title) must never be able
+        # to start a header of its own.
+        subject=" ".join(m.subject.split()),
         recipients=[m.recipient],
         body=m.body_text,
         html=m.body_html,

@@ -152,6 +152,7 @@ def open_link(token: str) -> SurveyLink:
     if (
         registration is None
         or instrument is None
+        or not instrument.active
         or registration.event.project_id != instrument.project_id
     ):
         raise SurveyError(_("This survey link is not valid."))
