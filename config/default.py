@@ -56,6 +56,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True
 LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
+# Signing up sends mail to the address typed: limited per client address.
+SIGNUP_RATE_LIMIT = "30 per minute; 300 per hour"
 # A password reset link works once, for this many seconds.
 PASSWORD_RESET_MAX_AGE = 3600
 

@@ -8,3 +8,4 @@ MAIL_DEFAULT_SENDER = "eventhub <no-reply@eventhub.test>"
 MAIL_RETRY_BASE_SECONDS = 1
 # Tests sign in many times from one address; the rate-limit test sets its own limit.
 LOGIN_RATE_LIMIT = "10000 per minute"
+SIGNUP_RATE_LIMIT = "100000 per minute"  # races of many signups from one test address

@@ -34,3 +34,14 @@ login_manager = LoginManager()
 # Storage from RATELIMIT_STORAGE_URI: memory:// by default, redis://... to share limits
 # between app servers.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def _signup_limit() -> str:
+    from flask import current_app
+
+    return current_app.config["SIGNUP_RATE_LIMIT"]
+
+
+# Public forms that send mail to an address anyone can type: limited per client address so
+# nobody can flood someone's mailbox (or rotate their manage link) from a script.
+signup_limit = limiter.limit(_signup_limit, methods=["POST"])

@@ -189,6 +189,10 @@ def init_web(app: Flask) -> None:
     def _method(_e):
         return _error(405, _("Not allowed"), _("This address does not accept that request."))
 
+    @app.errorhandler(429)
+    def _too_many(_e):
+        return _error(429, _("Too many attempts"), _("Please wait a moment and try again."))
+
     @app.errorhandler(413)
     def _too_large(_e):
         return _error(413, _("Too much data"), _("What you sent is too large to be accepted."))

@@ -65,3 +65,11 @@ def test_csrf_token_is_bound_to_the_session(client, app):
         data={"csrf_token": token, "name": "A", "email": "a@example.fi", "consent": "y"},
     )
     assert response.status_code == 400
+
+
+def test_signups_from_one_address_are_rate_limited(app, client, mailbox):
+    app.config["SIGNUP_RATE_LIMIT"] = "2 per minute"
+    event = factories.event()
+    codes = [signup(client, event.id, email=f"p{i}@example.fi").status_code for i in range(3)]
+    assert codes == [303, 303, 429]
+    assert len(mailbox.messages) == 2

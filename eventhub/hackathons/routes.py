@@ -22,7 +22,7 @@ from eventhub.core.models import (
 from eventhub.core.services import access, hackathons, listing
 from eventhub.core.services import registration as registrations
 from eventhub.events.routes import render_listing
-from eventhub.extensions import db
+from eventhub.extensions import db, signup_limit
 from eventhub.hackathons import bp
 from eventhub.hackathons.forms import (
     INITIATIVE_STATUS_LABELS,
@@ -188,6 +188,7 @@ def team_action(token: str, action: str):
 
 
 @bp.route("/manage/<token>/team/invite/<int:registration_id>", methods=["POST"])
+@signup_limit
 def invite(token: str, registration_id: int):
     registration = _hackathon_registration(token)
     team = hackathons.team_of(registration) or abort(404)

@@ -8,12 +8,13 @@ from eventhub.calendar.links import feed_links
 from eventhub.core.services import capacity, ical, listing
 from eventhub.core.services import registration as service
 from eventhub.events.routes import render_event_page
-from eventhub.extensions import db
+from eventhub.extensions import db, signup_limit
 from eventhub.registration import bp
 from eventhub.registration.forms import DetailsForm, build_form
 
 
 @bp.route("/events/<int:event_id>/register", methods=["POST"])
+@signup_limit
 def register(event_id: int):
     event = listing.get_public_event(event_id) or abort(404)
     form = build_form(event)

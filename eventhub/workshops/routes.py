@@ -23,7 +23,7 @@ from eventhub.core.models import Event, EventKind, Person, WorkshopSeries
 from eventhub.core.services import access, workshops
 from eventhub.core.services import registration as registrations
 from eventhub.events.routes import render_listing
-from eventhub.extensions import db
+from eventhub.extensions import db, signup_limit
 from eventhub.manage.decorators import manager_required
 from eventhub.manage.forms import choices as select_choices
 from eventhub.workshops import bp, pdf
@@ -69,6 +69,7 @@ def series(series_id: int):
 
 
 @bp.route("/series/<int:series_id>/register", methods=["POST"])
+@signup_limit
 def register(series_id: int):
     """One form, several sessions: each is registered under its own lock in this one
     transaction; the ones that cannot take the person are named on the next page."""
