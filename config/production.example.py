@@ -15,3 +15,6 @@ MAIL_DEFAULT_SENDER = "eventhub <events@example.fi>"
 MAIL_DELIVERY = "worker"
 PROXIES = 1  # nginx or Caddy in front, terminating TLS
 RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"
+# Requests for any other host are refused, so a forged Host header cannot steer the links
+# eventhub builds (password resets, manage links) to another site.
+TRUSTED_HOSTS = ["events.example.fi"]

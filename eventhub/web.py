@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
 from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
+from flask.globals import request_ctx
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -171,6 +172,9 @@ def init_web(app: Flask) -> None:
         return response
 
     def _error(code: int, title: str, message: str):
+        if request_ctx.url_adapter is None:
+            # The request could not even be matched (an untrusted Host): no page to link from.
+            return f"{title}\n{message}\n", code, {"Content-Type": "text/plain; charset=utf-8"}
         return render_template("errors.html", code=code, title=title, message=message), code
 
     @app.errorhandler(400)

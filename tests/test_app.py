@@ -134,3 +134,12 @@ def test_behind_one_proxy_the_client_address_comes_from_x_forwarded_for(database
         "/_whoami", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
     )
     assert response.get_data(as_text=True) == "203.0.113.7 https"
+
+
+def test_trusted_hosts_refuse_a_forged_host(database_url):
+    app = create_app(
+        {"DATABASE_URL": database_url, "TRUSTED_HOSTS": ["eventhub.test"]}, testing=True
+    )
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/healthz", headers={"Host": "evil.example"}).status_code == 400
