@@ -143,3 +143,18 @@ def test_trusted_hosts_refuse_a_forged_host(database_url):
     client = app.test_client()
     assert client.get("/healthz").status_code == 200
     assert client.get("/healthz", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_listings_come_a_page_at_a_time(client):
+    start = datetime(2031, 1, 1, 9, 0, tzinfo=UTC)
+    for i in range(45):
+        factories.event(title=f"Kyläilta {i:02d}", starts_at=start + timedelta(days=i))
+    db.session.commit()
+
+    first = client.get("/").get_data(as_text=True)
+    assert "Kyläilta 00" in first and "Kyläilta 39" in first and "Kyläilta 40" not in first
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    second = client.get("/?page=2").get_data(as_text=True)
+    assert "Kyläilta 40" in second and "Kyläilta 44" in second and "Kyläilta 39" not in second
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    assert client.get("/?page=99999999999").status_code == 200

@@ -1,4 +1,4 @@
-from flask import abort, render_template
+from flask import abort, render_template, request
 from flask_babel import gettext as _
 
 from eventhub.core.models import EventKind
@@ -7,14 +7,18 @@ from eventhub.events import bp
 
 
 def render_listing(kind: EventKind | None, heading: str):
-    """The listing page every kind's blueprint shows, filtered by kind."""
-    events = listing.upcoming_events(kind)
+    """The listing page every kind's blueprint shows, filtered by kind, a page at a time
+    (a phone on a slow connection should not load a year of events)."""
+    page = request.args.get("page", 1, type=int)
+    events, more = listing.upcoming_events(kind, page=page)
     return render_template(
         "events/list.html",
         events=events,
         availability=capacity.availability_many(events),
         heading=heading,
         kind=kind,
+        page=page,
+        more=more,
     )
 
 
