@@ -12,7 +12,9 @@ import threading
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from eventhub.core.db import utcnow
 from eventhub.core.models import (
@@ -26,8 +28,9 @@ from eventhub.core.models import (
     Registration,
     RegistrationStatus,
     Role,
+    User,
 )
-from eventhub.core.services import attendance, registration
+from eventhub.core.services import attendance, indicators, registration
 from eventhub.core.services.registration import SignupData
 from eventhub.extensions import db
 from tests import factories
@@ -299,6 +302,72 @@ def test_walk_ins_with_and_without_email(client):
     )
     assert removed.get_json()["row"] == "" and removed.get_json()["counts"]["walk_ins"] == 1
     assert _actions(event.id) == ["walk_in_added", "walk_in_added", "checked_in", "walk_in_removed"]
+
+
+def test_a_walk_in_who_registers_afterwards_is_one_participation(client):
+    """Recorded at the door with their email, then registered and checked in (or the other
+    way round, added as a walk-in again): one attendance row, one participation."""
+    event = _setup()
+    user = db.session.scalar(select(User).where(User.email == STAFF))
+    first = attendance.add_walk_in(user, event, "Liisa Mäkelä", email="liisa@example.fi")
+    db.session.commit()
+    assert first.was_registered is False and first.repeated is False
+
+    liisa = _register(event, "Liisa Mäkelä", "Liisa@Example.fi", organisation="Kyläseura")
+    assert attendance.check_in(user, liisa) is True
+    db.session.commit()
+    assert attendance.check_in(user, liisa) is False  # already present
+    # Added as a walk-in once more: found, nothing new.
+    again = attendance.add_walk_in(user, event, "Liisa M.", email="liisa@example.fi")
+    db.session.commit()
+    assert again.repeated is True and again.attendance.id == first.attendance.id
+
+    rows = db.session.scalars(select(Attendance).where(Attendance.event_id == event.id)).all()
+    assert len(rows) == 1
+    row = rows[0]
+    assert row.id == first.attendance.id  # the walk-in row took the registration
+    assert row.registration_id == liisa.id and row.walk_in_name is None
+    assert row.organisation_id == liisa.organisation_id
+    summary = attendance.attendance_summary(event.id)
+    assert (summary.present, summary.walk_ins, summary.participations) == (1, 0, 1)
+
+    manager = db.session.scalar(select(User).where(User.email == MANAGER))
+    assert attendance.close_event(manager, event) is True
+    db.session.commit()
+    figures = indicators.participation(indicators.Scope((event.project_id,)))
+    assert (figures.participations, figures.walk_ins, figures.unique_persons) == (1, 0, 1)
+
+    # Undoing the check-in takes the person off the list altogether, like any check-in.
+    assert attendance.reopen_event(manager, event) is True
+    assert attendance.undo_check_in(user, liisa) is True
+    db.session.commit()
+    assert _attendance_rows(event.id) == 0
+
+
+def test_a_registered_person_recorded_as_walk_in_first_is_checked_in_once(client):
+    """Registered earlier, typed in at the door as a walk-in by the email, then found on the
+    list and ticked: still one row. And the database refuses a second row outright."""
+    event = _setup()
+    user = db.session.scalar(select(User).where(User.email == STAFF))
+    # A walk-in row for the person made before they registered (the other order).
+    person_walk_in = attendance.add_walk_in(user, event, "Olli Ojala", email="olli@example.fi")
+    db.session.commit()
+    olli = _register(event, "Olli Ojala", "olli@example.fi")
+    result = attendance.record_sheet(user, event, [olli.id])
+    db.session.commit()
+    assert result.added == 1
+    assert _attendance_rows(event.id) == 1
+    assert _present_ids(event.id) == {olli.id}
+    assert person_walk_in.attendance.id in {
+        a.id for a in db.session.scalars(select(Attendance).where(Attendance.event_id == event.id))
+    }
+
+    db.session.add(
+        Attendance(event_id=event.id, person_id=olli.person_id, walk_in_name="Olli again")
+    )
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
 
 
 # --- headcounts ---------------------------------------------------------------------------

@@ -522,6 +522,30 @@ def test_personal_feed_token_cannot_be_forged_and_ends_with_anonymisation(client
     assert client.get(f"/calendar/me/{token}.ics").status_code == 404
 
 
+def test_personal_feed_token_is_revoked_by_rotating_the_secret(client):
+    person = person_with([(factories.event(), RegistrationStatus.CONFIRMED)])
+    db.session.commit()
+    legacy = ical.personal_feed_token(person)  # no secret yet: the bare id, as before
+    assert client.get(f"/calendar/me/{legacy}.ics").status_code == 200
+
+    ical.rotate_feed_secret(person)
+    db.session.commit()
+    current = ical.personal_feed_token(person)
+    assert current != legacy
+    assert client.get(f"/calendar/me/{legacy}.ics").status_code == 404
+    assert client.get(f"/calendar/me/{current}.ics").status_code == 200
+    assert ical.person_for_token(current) == person
+
+    ical.rotate_feed_secret(person)
+    db.session.commit()
+    assert ical.person_for_token(current) is None
+    assert ical.person_for_token(ical.personal_feed_token(person)) == person
+    # A signed payload of another shape is no token.
+    signer = ical._serializer()
+    for payload in ([person.id], [person.id, 1], [str(person.id), person.feed_secret], True):
+        assert ical.person_for_token(signer.dumps(payload)) is None
+
+
 def test_public_feeds_hold_nothing_about_participants(client):
     event = factories.event(title="Popular")
     person_with([(event, RegistrationStatus.CONFIRMED)], name="Zinaida Secret", email="z@secret.lv")

@@ -175,6 +175,40 @@ def test_registering_again_shows_same_page_and_resends_a_new_link(client, mailbo
     assert client.get(manage_link(resent)).status_code == 200
 
 
+def _feed_path(client, link: str) -> str:
+    """The personal calendar feed shown on a manage page, as a path."""
+    page = client.get(link).get_data(as_text=True)
+    match = re.search(r'<code id="personal-feed">https?://[^/]+(/[^<]+)</code>', page)
+    assert match, page
+    return match.group(1)
+
+
+def test_a_resent_manage_link_revokes_the_old_calendar_feed(client, mailbox):
+    """Somebody registering again with the address gets a new manage link and a new feed
+    address: whoever holds the old ones (a forwarded mail, a shared calendar) loses them.
+    Other registrations' manage pages show the new address too."""
+    first_event = factories.event(title="Kyläilta")
+    other_event = factories.event(title="Hankeklinikka")
+    signup(client, first_event.id, email="aino@example.fi")
+    signup(client, other_event.id, email="aino@example.fi")
+    first_link, other_link = (manage_link(m) for m in mailbox.to("aino@example.fi"))
+    old_feed = _feed_path(client, first_link)
+    assert old_feed == _feed_path(client, other_link)
+    assert client.get(old_feed).status_code == 200
+
+    signup(client, first_event.id, email="aino@example.fi")
+    new_feed = _feed_path(client, manage_link(mailbox.to("aino@example.fi")[-1]))
+    assert new_feed != old_feed
+    assert client.get(old_feed).status_code == 404
+    feed = client.get(new_feed)
+    assert feed.status_code == 200 and b"Kyl\xc3\xa4ilta" in feed.data
+    assert _feed_path(client, other_link) == new_feed
+
+    # Rotated again: the second address goes the same way.
+    signup(client, other_event.id, email="aino@example.fi")
+    assert client.get(new_feed).status_code == 404
+
+
 def test_cancel_frees_place_and_promotes_first_waiting_person(client, mailbox):
     event = factories.event(capacity=1)
     signup(client, event.id, email="holder@example.fi")

@@ -5,7 +5,16 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.core.db import UTCDateTime, utcnow
@@ -59,6 +68,9 @@ class Person(Timestamps, db.Model):
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
     locale: Mapped[str] = mapped_column(String(8), default="en")
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of the personal calendar feed's signed token; replacing it revokes every earlier
+    # feed address (see services.ical.personal_feed_token). None until first rotated.
+    feed_secret: Mapped[str | None] = mapped_column(String(32))
 
     municipality: Mapped[Municipality | None] = relationship()
 
@@ -120,7 +132,8 @@ class Attendance(db.Model):
     """One participation: a registered person marked present, or a walk-in.
 
     Person and organisation are copied from the registration at check-in so that indicators
-    read one table.
+    read one table. A known person has at most one row per event (walk-ins without an email
+    have a person of their own, or none).
     """
 
     __tablename__ = "attendance"
@@ -129,6 +142,14 @@ class Attendance(db.Model):
             "registration_id IS NOT NULL OR walk_in_name IS NOT NULL", name="registered_or_walk_in"
         ),
         Index("ix_attendance_event_org", "event_id", "organisation_id"),
+        Index(
+            "uq_attendance_event_person",
+            "event_id",
+            "person_id",
+            unique=True,
+            sqlite_where=text("person_id IS NOT NULL"),
+            postgresql_where=text("person_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,6 +7,10 @@ This module is the one definition of a participation. A participation is one
   sign-in sheet afterwards), or
 - a walk-in: somebody who came without registering.
 
+A person has at most one attendance row per event (a partial unique index on event and
+person holds it): a registration checked in after its person was recorded as a walk-in takes
+over that walk-in's row, and a walk-in added for somebody already present finds their row.
+
 Headcounts (people counted without names: a forum audience, a talk at a fair) are kept
 beside participations and never added to them. Only closed events count as held.
 
@@ -607,16 +611,46 @@ def _attendance_of(registration_id: int) -> Attendance | None:
     )
 
 
-def _record_registered(user: User, registration: Registration) -> Attendance:
-    attendance = Attendance(
-        event_id=registration.event_id,
-        registration_id=registration.id,
-        person_id=registration.person_id,
-        organisation_id=registration.organisation_id,
-        municipality_id=registration.municipality_id or registration.person.municipality_id,
-        recorded_by_id=user.id,
+def _walk_in_of(event_id: int, person_id: int) -> Attendance | None:
+    """The walk-in row of a person at an event (one without a registration), if any."""
+    return db.session.scalar(
+        select(Attendance).where(
+            Attendance.event_id == event_id,
+            Attendance.person_id == person_id,
+            Attendance.registration_id.is_(None),
+        )
     )
-    db.session.add(attendance)
+
+
+def _record_registered(user: User, registration: Registration) -> Attendance:
+    """Mark a registration present.
+
+    A person has at most one attendance row per event (a partial unique index holds it too):
+    when they were recorded as a walk-in first (came with their email and registered
+    afterwards, or were typed in before the organiser found their registration) that row
+    takes the registration instead of a second row being added. It is then an ordinary
+    check-in: the walk-in name goes (the person's name is the name, and anonymisation treats
+    it as registered), and undoing the check-in removes it like any other.
+    """
+    attendance = db.session.scalar(
+        select(Attendance).where(
+            Attendance.event_id == registration.event_id,
+            Attendance.person_id == registration.person_id,
+            Attendance.registration_id.is_(None),
+        )
+    )
+    if attendance is None:
+        attendance = Attendance(event_id=registration.event_id, person_id=registration.person_id)
+        db.session.add(attendance)
+    attendance.registration_id = registration.id
+    attendance.walk_in_name = None
+    attendance.organisation_id = registration.organisation_id or attendance.organisation_id
+    attendance.municipality_id = (
+        registration.municipality_id
+        or registration.person.municipality_id
+        or attendance.municipality_id
+    )
+    attendance.recorded_by_id = user.id
     db.session.flush()
     return attendance
 

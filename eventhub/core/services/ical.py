@@ -16,7 +16,9 @@ as ``CALENDAR_PAST_DAYS``) and all the future.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
+import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -520,8 +522,25 @@ def _serializer() -> URLSafeSerializer:
 
 def personal_feed_token(person: Person) -> str:
     """The secret in a person's feed address. Signed with the app's secret key; whoever has
-    it can read which events the person registered for, so it is shown only to them."""
-    return _serializer().dumps(person.id)
+    it can read which events the person registered for, so it is shown only to them.
+
+    The signed payload is the person's id and their :attr:`~Person.feed_secret`, so the
+    address can be revoked: :func:`rotate_feed_secret` gives a new secret and every earlier
+    address stops working. Until a person's secret is first rotated it is None and the
+    payload is the bare id, as it always was, so addresses already subscribed keep working.
+    """
+    if person.feed_secret is None:
+        return _serializer().dumps(person.id)
+    return _serializer().dumps([person.id, person.feed_secret])
+
+
+def rotate_feed_secret(person: Person) -> None:
+    """Revoke a person's feed address: earlier ones stop working, and the manage page shows
+    the new one. Done when somebody registers again with the person's address and is sent a
+    fresh manage link (services.registration): an old link, and the feed address on the page
+    it opened, may be in the wrong hands, which is why the person asked for a new one. The
+    caller commits."""
+    person.feed_secret = secrets.token_urlsafe(12)
 
 
 def personal_feed_url(person: Person) -> str:
@@ -530,15 +549,32 @@ def personal_feed_url(person: Person) -> str:
 
 
 def person_for_token(token: str) -> Person | None:
-    """The person a feed token belongs to; None for a forged token or an anonymised person."""
+    """The person a feed token belongs to; None for a forged or revoked token, or for an
+    anonymised person."""
+    if not token or len(token) > 200:
+        return None
     try:
-        person_id = _serializer().loads(token)
+        payload = _serializer().loads(token)
     except BadSignature:
         return None
-    if not isinstance(person_id, int):
+    if isinstance(payload, int) and not isinstance(payload, bool):
+        person_id, secret = payload, None
+    elif (
+        isinstance(payload, list)
+        and len(payload) == 2
+        and isinstance(payload[0], int)
+        and isinstance(payload[1], str)
+    ):
+        person_id, secret = payload
+    else:
         return None
     person = db.session.get(Person, person_id)
     if person is None or person.anonymised_at is not None:
+        return None
+    if secret is None or person.feed_secret is None:
+        if secret is not None or person.feed_secret is not None:
+            return None
+    elif not hmac.compare_digest(secret, person.feed_secret):
         return None
     return person
 

@@ -31,7 +31,7 @@ from eventhub.core.models import (
     RegistrationStatus,
     normalise_email,
 )
-from eventhub.core.services import capacity, formats, messages
+from eventhub.core.services import capacity, formats, ical, messages
 from eventhub.core.services.capacity import PLACE_HOLDING, Availability
 from eventhub.core.services.tokens import hash_token, new_token
 from eventhub.extensions import db
@@ -178,7 +178,10 @@ def _register(
     )
     if existing is not None and existing.status in blocking:
         if resend_link:
+            # A fresh manage link, and a fresh calendar feed address on the page it opens:
+            # the old ones stop working (see ical.rotate_feed_secret for why now).
             token = _rotate_token(existing)
+            ical.rotate_feed_secret(person)
             messages.manage_link(existing, token)
         notes = formats.after_register(existing, data, created=False)
         return SignupResult(Outcome.ALREADY_REGISTERED, existing, notes)
