@@ -66,9 +66,11 @@ def setting():
     return {
         "series": series,
         "liga": liga,
-        "liga_token": regs[1][1],  # a session she did not attend: any of the series will do
+        # Certificate links (read-only), from a session she did not attend: any will do.
+        "liga_token": workshops.certificate_token(regs[1][0]),
+        "liga_manage_token": regs[1][1],
         "eero": eero,
-        "eero_token": eero_token,
+        "eero_token": workshops.certificate_token(eero_reg),
     }
 
 
@@ -116,9 +118,19 @@ def test_no_pdf_below_the_threshold_or_without_a_valid_link(client, setting):
 
     # A manage link of an event outside any series has no certificate either.
     other = factories.event(title="Elsewhere", kind=EventKind.WORKSHOP)
-    _reg, token = register(other, setting["liga"])
+    elsewhere, _manage_token = register(other, setting["liga"])
     db.session.commit()
+    token = workshops.certificate_token(elsewhere)
     assert client.get(f"/workshops/certificate/{token}.pdf").status_code == 404
+
+
+def test_the_certificate_address_is_not_the_manage_link(client, setting):
+    """A certificate is shared; its address must not let anyone change the registration."""
+    manage_token = setting["liga_manage_token"]
+    assert client.get(f"/workshops/certificate/{manage_token}").status_code == 404
+    manage_page = client.get(f"/manage/{manage_token}").get_data(as_text=True)
+    assert f'href="/workshops/certificate/{setting["liga_token"]}"' in manage_page
+    assert manage_token not in setting["liga_token"]
 
 
 def test_the_organiser_downloads_it_in_the_registrant_language(app, client, setting):

@@ -21,7 +21,6 @@ from sqlalchemy import select
 from eventhub.core.labels import KIND_PLURALS
 from eventhub.core.models import Event, EventKind, Person, WorkshopSeries
 from eventhub.core.services import access, workshops
-from eventhub.core.services import registration as registrations
 from eventhub.events.routes import render_listing
 from eventhub.extensions import db, signup_limit
 from eventhub.manage.decorators import manager_required
@@ -128,15 +127,21 @@ def _pdf_response(certificate: workshops.Certificate, locale: str) -> Response:
     return response
 
 
+@bp.app_template_global()
+def certificate_token(registration) -> str:
+    return workshops.certificate_token(registration)
+
+
 def _participant_series(token: str):
-    registration = registrations.by_token(token) or abort(404)
+    registration = workshops.registration_for_certificate_token(token) or abort(404)
     series_id = registration.event.series_id or abort(404)
     return registration, db.session.get(WorkshopSeries, series_id) or abort(404)
 
 
 @bp.route("/certificate/<token>")
 def my_certificate(token: str):
-    """The participant's certificate, from the manage link of any session of the series."""
+    """The participant's certificate, linked from the manage page of any session of the
+    series; its address is read-only (see workshops.certificate_token)."""
     registration, found = _participant_series(token)
     certificate = workshops.certificate(found, registration.person)
     if certificate is None:
@@ -144,7 +149,6 @@ def my_certificate(token: str):
             "workshops/no_certificate.html",
             series=found,
             attended=len(workshops.attended_sessions(found, registration.person_id)),
-            token=token,
         )
     return render_template(
         "workshops/certificate.html",

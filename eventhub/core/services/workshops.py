@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 
 from eventhub.core.models import Attendance, Event, Person, Registration, WorkshopSeries
@@ -247,3 +249,29 @@ def attendance_counts(event_ids: list[int]) -> dict[int, int]:
             .group_by(Attendance.event_id)
         ).all()
     )
+
+
+_CERTIFICATE_SALT = "eventhub.certificate"
+
+
+def _certificate_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_CERTIFICATE_SALT)
+
+
+def certificate_token(registration: Registration) -> str:
+    """The secret of a certificate's address. Certificates are shared (a CV, an employer), so
+    the address is read-only: it is not the manage link, which would let whoever holds it
+    change or cancel the registration."""
+    return _certificate_serializer().dumps(registration.id)
+
+
+def registration_for_certificate_token(token: str) -> Registration | None:
+    if len(token) > 200:
+        return None
+    try:
+        registration_id = _certificate_serializer().loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(registration_id, int):
+        return None
+    return db.session.get(Registration, registration_id)
