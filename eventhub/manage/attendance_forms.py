@@ -8,7 +8,8 @@ from sqlalchemy import select
 from wtforms import EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from eventhub.core.models import Event, Municipality, Organisation
+from eventhub.core.models import Event, Municipality
+from eventhub.core.services import organisations
 from eventhub.extensions import db
 from eventhub.manage.forms import choices
 
@@ -45,14 +46,7 @@ class WalkInForm(FlaskForm):
         self.municipality.choices = choices(
             [("", _l("Choose…"))] + [(str(m.id), m.name) for m in db.session.scalars(stmt)]
         )
-        self.organisation_names = list(
-            db.session.scalars(
-                select(Organisation.name)
-                .where(Organisation.confirmed.is_(True))
-                .order_by(Organisation.name)
-                .limit(1000)
-            )
-        )
+        self.organisation_names = organisations.confirmed_names()
 
     def municipality_id(self) -> int | None:
         return int(self.municipality.data) if self.municipality.data else None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -28,9 +30,9 @@ from eventhub.core.models import (
     Gender,
     LabourStatus,
     Municipality,
-    Organisation,
     QuestionType,
 )
+from eventhub.core.services import organisations
 from eventhub.core.services.registration import SignupData
 from eventhub.extensions import db
 
@@ -83,6 +85,12 @@ class DetailsForm(FlaskForm):
     dietary_needs = TextAreaField(
         _l("Dietary needs (optional)"), validators=[Optional(), Length(max=TEXT_MAX)]
     )
+
+    @cached_property
+    def organisation_names(self) -> list[str]:
+        """Suggestions for the organisation field, read only when a page shows them (a
+        successful POST redirects without them)."""
+        return organisations.confirmed_names()
 
     def question_fields(self) -> list[Field]:
         return [f for f in self if f.name.startswith("q_")]
@@ -204,13 +212,5 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
             (str(m.id), m.name)
             for m in db.session.scalars(select(Municipality).order_by(Municipality.name))
         ]
-    )
-    form.organisation_names = list(
-        db.session.scalars(
-            select(Organisation.name)
-            .where(Organisation.confirmed.is_(True))
-            .order_by(Organisation.name)
-            .limit(1000)
-        )
     )
     return form

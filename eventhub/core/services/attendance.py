@@ -60,9 +60,9 @@ from eventhub.core.services.events import update_event
 from eventhub.core.services.registration import (
     ACTIVE,
     SignupData,
-    _organisation_for,
-    _person_for,
     lock_event,
+    organisation_for,
+    person_for,
 )
 from eventhub.extensions import db
 from eventhub.urls import external_url
@@ -177,7 +177,7 @@ def add_walk_in(
         municipality_id = None
     person = None
     if email is not None:
-        person = _person_for(
+        person = person_for(
             SignupData(
                 name=name, email=email, locale=event.language, municipality_id=municipality_id
             )
@@ -217,7 +217,7 @@ def add_walk_in(
     attendance = Attendance(
         event_id=event.id,
         person=person,
-        organisation=_organisation_for(organisation_name),
+        organisation=organisation_for(organisation_name),
         municipality_id=municipality_id or person.municipality_id,
         walk_in_name=name,
         recorded_by_id=user.id,

@@ -21,7 +21,7 @@ from eventhub.core.models import (
     User,
 )
 from eventhub.core.services import audit, capacity, messages
-from eventhub.core.services.events import update_event
+from eventhub.core.services.events import EDITABLE_FIELDS, update_event
 from eventhub.core.services.registration import ACTIVE, fill_from_waitlist, lock_event
 from eventhub.extensions import db
 
@@ -87,30 +87,10 @@ def cancel(user: User, event: Event) -> int:
 
 def duplicate(user: User, event: Event) -> Event:
     """A draft copy with the same details and questions, for the next time."""
+    # Everything an organiser edits, except the status: the copy starts as a draft.
     copy = Event(
         status=EventStatus.DRAFT,
-        **{
-            name: getattr(event, name)
-            for name in (
-                "kind",
-                "title",
-                "description",
-                "starts_at",
-                "ends_at",
-                "timezone",
-                "venue",
-                "address",
-                "online_url",
-                "language",
-                "capacity",
-                "waitlist_enabled",
-                "requires_approval",
-                "registration_opens_at",
-                "registration_closes_at",
-                "project_id",
-                "municipality_id",
-            )
-        },  # fmt: skip
+        **{name: getattr(event, name) for name in EDITABLE_FIELDS - {"status"}},
     )
     copy.questions = [
         EventQuestion(

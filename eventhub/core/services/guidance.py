@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from eventhub.core.models import GuidanceSession, GuidanceTopic, Organisation, Project, User
 from eventhub.core.services import audit
+from eventhub.core.services.organisations import organisation_named
 from eventhub.extensions import db
 
 
@@ -53,24 +54,6 @@ def add_topic(user: User, project: Project, name: str) -> GuidanceTopic:
     return topic
 
 
-def organisation_named(name: str, municipality_id: int | None = None) -> Organisation:
-    """The organisation of that name (any case), or a new one: typed by an organiser, so
-    confirmed."""
-    name = name.strip()
-    existing = db.session.scalars(
-        select(Organisation)
-        .where(func.lower(Organisation.name) == name.lower())
-        .order_by(Organisation.confirmed.desc(), Organisation.id)
-        .limit(1)
-    ).first()
-    if existing is not None:
-        return existing
-    organisation = Organisation(name=name, municipality_id=municipality_id, confirmed=True)
-    db.session.add(organisation)
-    db.session.flush()
-    return organisation
-
-
 def log_session(
     user: User,
     project: Project,
@@ -88,7 +71,9 @@ def log_session(
         raise GuidanceError("topic of another project")
     session = GuidanceSession(
         project_id=project.id,
-        organisation=organisation_named(organisation_name, municipality_id),
+        organisation=organisation_named(
+            organisation_name, confirmed=True, municipality_id=municipality_id
+        ),
         held_on=held_on,
         duration_minutes=duration_minutes,
         given_by_id=user.id,

@@ -33,6 +33,7 @@ from eventhub.core.models import (
 )
 from eventhub.core.services import capacity, formats, ical, messages
 from eventhub.core.services.capacity import PLACE_HOLDING, Availability
+from eventhub.core.services.organisations import organisation_named
 from eventhub.core.services.tokens import hash_token, new_token
 from eventhub.extensions import db
 
@@ -165,8 +166,8 @@ def _register(
     """The one way a registration is made: ``decide`` gives its status from the event and
     its places taken, under the event's lock, or raises :class:`RegistrationRefused`."""
     begin_write(db.session)
-    person = _person_for(data)
-    organisation = _organisation_for(data.organisation_name)
+    person = person_for(data)
+    organisation = organisation_for(data.organisation_name)
 
     event = lock_event(event_id)
     if event is None:
@@ -271,7 +272,7 @@ def update_details(registration: Registration, data: SignupData) -> None:
     """A participant edits their own registration from the manage link. The caller commits."""
     registration.person.name = data.name
     registration.person.phone = data.phone
-    _apply_details(registration, data, _organisation_for(data.organisation_name))
+    _apply_details(registration, data, organisation_for(data.organisation_name))
     db.session.flush()
 
 
@@ -307,7 +308,7 @@ def _rotate_token(registration: Registration) -> str:
     return token
 
 
-def _person_for(data: SignupData) -> Person:
+def person_for(data: SignupData) -> Person:
     """The person with this email address, created if new. Safe under concurrency: the
     insert does nothing when another request created the same person first."""
     key = normalise_email(data.email)
@@ -332,19 +333,7 @@ def _person_for(data: SignupData) -> Person:
     return person
 
 
-def _organisation_for(name: str | None) -> Organisation | None:
-    """An existing organisation by name (any case), or a new one for an organiser to confirm."""
-    name = (name or "").strip()
-    if not name:
-        return None
-    existing = db.session.scalars(
-        select(Organisation)
-        .where(func.lower(Organisation.name) == name.lower())
-        .order_by(Organisation.confirmed.desc(), Organisation.id)
-        .limit(1)
-    ).first()
-    if existing is not None:
-        return existing
-    organisation = Organisation(name=name, confirmed=False)
-    db.session.add(organisation)
-    return organisation
+def organisation_for(name: str | None) -> Organisation | None:
+    """The organisation a participant typed: an existing one, or a new one for an organiser
+    to confirm."""
+    return organisation_named(name, confirmed=False)
