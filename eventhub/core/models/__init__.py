@@ -7,6 +7,7 @@ from eventhub.core.models.base import (
     RegistrationStatus,
     Role,
 )
+from eventhub.core.models.door import DoorDevice, DoorTap, TapKind, TapOutcome
 from eventhub.core.models.event import Event, EventQuestion, QuestionType
 from eventhub.core.models.forums import (
     DiscussionGroup,
@@ -55,6 +56,8 @@ __all__ = [
     "Challenge",
     "Country",
     "DiscussionGroup",
+    "DoorDevice",
+    "DoorTap",
     "Event",
     "EventKind",
     "EventQuestion",
@@ -86,6 +89,8 @@ __all__ = [
     "SurveyInvitation",
     "SurveyReceipt",
     "SurveyResponse",
+    "TapKind",
+    "TapOutcome",
     "Team",
     "TeamMember",
     "TeamSeeker",

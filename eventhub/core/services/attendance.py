@@ -34,7 +34,7 @@ import enum
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import segno
 from flask import current_app
@@ -114,10 +114,13 @@ class AttendanceRefused(Exception):
 # --- at the door -------------------------------------------------------------------------
 
 
-def check_in(user: User, registration: Registration, *, via: str = "list") -> bool:
+def check_in(
+    user: User, registration: Registration, *, via: str = "list", at: datetime | None = None
+) -> bool:
     """Mark a registered person present; returns False when they were already.
 
-    ``via`` (list, qr, walk_in) is recorded in the audit log.
+    ``via`` (list, qr, walk_in, door) is recorded in the audit log. ``at`` is when the person
+    was seen, when that was earlier than now (a tap made offline and uploaded later).
     """
     _lock_open(registration.event_id)
     db.session.refresh(registration)  # its status may have changed before the lock
@@ -126,6 +129,8 @@ def check_in(user: User, registration: Registration, *, via: str = "list") -> bo
     if registration.status not in CHECKABLE:
         raise AttendanceRefused(Refusal.REGISTRATION_INACTIVE)
     attendance = _record_registered(user, registration)
+    if at is not None:
+        attendance.recorded_at = at
     audit.record(
         "checked_in", event=registration.event, obj=registration, user=user, via=via,
         attendance_id=attendance.id,
@@ -161,6 +166,9 @@ def add_walk_in(
     email: str | None = None,
     organisation_name: str | None = None,
     municipality_id: int | None = None,
+    *,
+    at: datetime | None = None,
+    once: bool = False,
 ) -> WalkInResult:
     """Record somebody who came without registering, as present.
 
@@ -170,6 +178,10 @@ def add_walk_in(
     no way to tell two people of the same name apart), except that the same name sent again
     by the same organiser within :data:`WALK_IN_REPEAT_WINDOW` is taken as a double tap. A
     typed organisation is an existing one of that name or a new unconfirmed one.
+
+    ``once``: the caller already knows this walk-in is not a repeat (the check-in app gives
+    every tap an id and applies it once), so two visitors of the same name typed within the
+    window are two walk-ins. ``at`` is when they came, when that was before now.
     """
     name = " ".join(name.split())
     email = (email or "").strip() or None
@@ -208,7 +220,7 @@ def add_walk_in(
         if existing is not None:
             return WalkInResult(existing, was_registered=False, repeated=True)
     else:
-        repeated = _recent_walk_in(user, event, name)
+        repeated = None if once else _recent_walk_in(user, event, name)
         if repeated is not None:
             return WalkInResult(repeated, was_registered=False, repeated=True)
         person = Person(name=name, municipality_id=municipality_id, locale=event.language)
@@ -221,6 +233,7 @@ def add_walk_in(
         municipality_id=municipality_id or person.municipality_id,
         walk_in_name=name,
         recorded_by_id=user.id,
+        recorded_at=at or utcnow(),
     )
     db.session.add(attendance)
     db.session.flush()
@@ -238,12 +251,17 @@ def remove_walk_in(user: User, attendance: Attendance) -> None:
     db.session.flush()
 
 
-def add_headcount(user: User, event: Event, count: int, note: str = "") -> Headcount:
+def add_headcount(
+    user: User, event: Event, count: int, note: str = "", *, at: datetime | None = None
+) -> Headcount:
     """Record people counted without names; several counts of one event add up."""
     if count < 0:
         raise ValueError("a headcount cannot be negative")
     event = _lock_open(event.id)
-    headcount = Headcount(event_id=event.id, count=count, note=note.strip(), recorded_by_id=user.id)
+    headcount = Headcount(
+        event_id=event.id, count=count, note=note.strip(), recorded_by_id=user.id,
+        recorded_at=at or utcnow(),
+    )  # fmt: skip
     db.session.add(headcount)
     db.session.flush()
     audit.record("headcount_added", event=event, obj=headcount, user=user, count=count)
@@ -581,7 +599,12 @@ def checkin_qr_png(registration: Registration) -> bytes:
 
 
 def checkin_qr_data_uri(registration: Registration) -> str:
-    return checkin_qr(registration).svg_data_uri(scale=5, border=4)
+    return qr_data_uri(checkin_url(registration))
+
+
+def qr_data_uri(content: str) -> str:
+    """A QR code of ``content`` as an SVG data URI, for an <img>."""
+    return segno.make(content, error="m").svg_data_uri(scale=5, border=4)
 
 
 # --- inside -------------------------------------------------------------------------------
