@@ -254,6 +254,8 @@ def _strings() -> dict[str, str]:
         "walk_in_added": _("%(name)s has been added as a walk-in and marked present."),
         "headcount_added": _("The headcount has been saved."),
         "needs": _("Has needs"),
+        "not_sent": _("Not sent yet"),
+        "headcount": _("Headcount"),
         "no_match": _("Nobody on the list matches."),
         "unknown_code": _("This code is not on the list of this event."),
         "camera_off": _("The camera cannot be used here. Find the person by name instead."),
