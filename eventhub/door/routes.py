@@ -260,7 +260,6 @@ def _strings() -> dict[str, str]:
         "unknown_code": _("This code is not on the list of this event."),
         "camera_off": _("The camera cannot be used here. Find the person by name instead."),
         "scanning": _("Point the camera at the QR code."),
-        "refused": _("Not recorded: %(message)s"),
         "revoked": _(
             "This device may no longer take attendance. Ask the organiser to enrol it again."
         ),
