@@ -26,6 +26,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from sqlalchemy.exc import IntegrityError
 from wtforms import ValidationError
 
 from eventhub.core import labels
@@ -146,7 +147,11 @@ def taps():
         return _error("invalid", 400)
     pending = data.get("pending")
     batch = service.parse_taps(data.get("taps", []))
-    results = service.apply_taps(user, device, batch)
+    try:
+        results = service.apply_taps(user, device, batch)
+    except IntegrityError:  # a parallel upload of the same taps won the race: answer as a retry
+        db.session.rollback()
+        results = service.apply_taps(user, device, batch)
     service.report_sync(device, pending if isinstance(pending, int) else None)
     db.session.commit()
     return jsonify(

@@ -124,8 +124,18 @@ def check_in(
     """
     _lock_open(registration.event_id)
     db.session.refresh(registration)  # its status may have changed before the lock
-    if _attendance_of(registration.id) is not None:
-        return False
+    return check_in_locked(user, registration, via=via, at=at)[1]
+
+
+def check_in_locked(
+    user: User, registration: Registration, *, via: str, at: datetime | None = None, **audited
+) -> tuple[Attendance, bool]:
+    """:func:`check_in` for a caller that already holds the open event's lock
+    (:func:`lock_open_event`) and loaded ``registration`` under it: many taps of one upload
+    take the lock once. Returns the attendance and whether it is new."""
+    existing = _attendance_of(registration.id)
+    if existing is not None:
+        return existing, False
     if registration.status not in CHECKABLE:
         raise AttendanceRefused(Refusal.REGISTRATION_INACTIVE)
     attendance = _record_registered(user, registration)
@@ -133,21 +143,34 @@ def check_in(
         attendance.recorded_at = at
     audit.record(
         "checked_in", event=registration.event, obj=registration, user=user, via=via,
-        attendance_id=attendance.id,
+        attendance_id=attendance.id, **audited,
     )  # fmt: skip
-    return True
+    return attendance, True
 
 
 def undo_check_in(user: User, registration: Registration) -> bool:
     """Take back a check-in; returns False when the person was not marked present."""
     _lock_open(registration.event_id)
+    return undo_check_in_locked(user, registration)
+
+
+def undo_check_in_locked(user: User, registration: Registration, **audited) -> bool:
+    """:func:`undo_check_in` for a caller holding the open event's lock."""
     attendance = _attendance_of(registration.id)
     if attendance is None:
         return False
     db.session.delete(attendance)
     db.session.flush()
-    audit.record("check_in_undone", event=registration.event, obj=registration, user=user)
+    audit.record(
+        "check_in_undone", event=registration.event, obj=registration, user=user, **audited
+    )
     return True
+
+
+def lock_open_event(event_id: int) -> Event:
+    """The event, locked until the transaction ends, if its attendance may still change;
+    raises :class:`AttendanceRefused` otherwise."""
+    return _lock_open(event_id)
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,6 @@ from eventhub.core.models import (
     DoorDevice,
     DoorTap,
     Event,
-    EventStatus,
     Registration,
     TapKind,
     TapOutcome,
@@ -51,7 +50,6 @@ from eventhub.core.models import (
 )
 from eventhub.core.services import access, attendance, audit, tokens
 from eventhub.core.services.attendance import CHECKABLE, AttendanceRefused
-from eventhub.core.services.registration import lock_event
 from eventhub.extensions import db
 
 # How long after its end the event's roster may stay on a device; then it is erased there.
@@ -374,15 +372,14 @@ def apply_taps(user: User, device: DoorDevice, batch: TapBatch) -> list[TapResul
     """Apply the taps of an upload once each, in the order they were made; the results in
     the order sent. ``user`` acts: who is signed in, or the manager who enrolled the device.
     The caller commits."""
-    event = lock_event(device.event_id)
-    if event is None:
-        raise LookupError(device.event_id)
-    db.session.refresh(event)
+    try:
+        event, closed = attendance.lock_open_event(device.event_id), None
+    except AttendanceRefused as refusal:
+        event, closed = device.event, refusal
     results: dict[str, TapResult] = {r.tap_id: r for r in batch.invalid}
     seen = _applied(t.tap_id for t in batch.taps)
     registrations = _registrations(event, [t.registration_id for t in batch.taps])
     latest = _latest_taps(registrations.keys())
-    closed = _closed_refusal(event)
     for tap in sorted(batch.taps, key=lambda t: t.at):
         if tap.tap_id in results:
             continue  # sent twice in one upload
@@ -440,12 +437,13 @@ def _apply_person(
     else:
         latest[registration.id] = (tap.at, tap.kind)
     if tap.kind == TapKind.UNDO:
-        done = attendance.undo_check_in(user, registration)
+        done = attendance.undo_check_in_locked(user, registration, tap=tap.tap_id)
         outcome = TapOutcome.APPLIED if done else TapOutcome.ALREADY
         return _store(device, event, tap, outcome, registration=registration)
-    done = attendance.check_in(user, registration, via="door", at=tap.at)
-    row = db.session.scalar(select(Attendance).where(Attendance.registration_id == registration.id))
-    if not done and row is not None and tap.at < row.recorded_at:
+    row, done = attendance.check_in_locked(
+        user, registration, via="door", at=tap.at, tap=tap.tap_id
+    )
+    if not done and tap.at < row.recorded_at:
         row.recorded_at = tap.at  # seen earlier at another door: they came then
     outcome = TapOutcome.APPLIED if done else TapOutcome.ALREADY
     return _store(device, event, tap, outcome, registration=registration, attendance=row)
@@ -474,11 +472,13 @@ def _store(
             tapped_at=tap.at,
         )
     )
-    audit.record(
-        "door_tap", event=event, obj=registration or attendance or event, user=device.user,
-        tap=tap.tap_id, kind=tap.kind.value, outcome=outcome.value, reason=reason,
-        device=device.id, tapped_at=tap.at.isoformat(),
-    )  # fmt: skip
+    if outcome != TapOutcome.APPLIED or tap.kind in (TapKind.WALK_IN, TapKind.HEADCOUNT):
+        # A check-in or undo that changed something is in the log already, with its tap id.
+        audit.record(
+            "door_tap", event=event, obj=registration or attendance or event, user=device.user,
+            tap=tap.tap_id, kind=tap.kind.value, outcome=outcome.value, reason=reason,
+            device=device.id, tapped_at=tap.at.isoformat(),
+        )  # fmt: skip
     return TapResult(tap.tap_id, outcome, reason)
 
 
@@ -490,14 +490,6 @@ def _with_message(result: TapResult) -> TapResult:
     except ValueError:
         message = ""
     return TapResult(result.tap_id, result.outcome, result.reason, message)
-
-
-def _closed_refusal(event: Event) -> AttendanceRefused | None:
-    if event.closed_at is not None:
-        return AttendanceRefused(attendance.Refusal.CLOSED)
-    if event.status == EventStatus.CANCELLED:
-        return AttendanceRefused(attendance.Refusal.EVENT_CANCELLED)
-    return None
 
 
 def _applied(tap_ids: Iterable[str]) -> dict[str, DoorTap]:
