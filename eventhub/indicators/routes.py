@@ -31,9 +31,10 @@ from eventhub.core.services import access
 from eventhub.core.services import indicators as ind
 from eventhub.extensions import db
 from eventhub.indicators import bp, charts, exports
-from eventhub.indicators.forms import ScopeForm, choices
+from eventhub.indicators.forms import ScopeForm
 from eventhub.indicators.names import Names
-from eventhub.manage.decorators import manager_required
+from eventhub.web.decorators import manager_required
+from eventhub.web.forms import choices
 
 PER_PAGE = 100
 SCOPE_ARGS = ("project", "date_from", "date_to", "kind", "country", "region", "municipality")

@@ -21,7 +21,7 @@ from eventhub.core.services.attendance import AttendanceRefused, DoorRow
 from eventhub.extensions import db
 from eventhub.manage import bp
 from eventhub.manage.attendance_forms import CloseEventForm, HeadcountForm, WalkInForm
-from eventhub.manage.decorators import manager_required, staff_required
+from eventhub.web.decorators import manager_required, staff_required
 
 # For the participant's own page (registration/manage.html): their check-in QR code.
 bp.add_app_template_global(service.checkin_qr_data_uri, "checkin_qr_data_uri")

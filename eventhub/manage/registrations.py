@@ -18,9 +18,9 @@ from eventhub.core.services.capacity import Availability
 from eventhub.core.services.registration import Outcome, Placement, RegistrationRefused
 from eventhub.extensions import db
 from eventhub.manage import bp
-from eventhub.manage.decorators import manager_required
 from eventhub.manage.registration_forms import MessageForm, manual_registration_form
 from eventhub.web import refusal_message, safe_next
+from eventhub.web.decorators import manager_required
 
 BASE = "/events/<int:event_id>/registrations"
 _STATUSES = {s.value for s in RegistrationStatus}

@@ -21,10 +21,10 @@ from sqlalchemy import select
 from eventhub.core.labels import KIND_PLURALS
 from eventhub.core.models import Event, EventKind, Person, WorkshopSeries
 from eventhub.core.services import access, workshops
-from eventhub.events.routes import render_listing
 from eventhub.extensions import db, signup_limit
-from eventhub.manage.decorators import manager_required
-from eventhub.manage.forms import choices as select_choices
+from eventhub.web.decorators import manager_required
+from eventhub.web.forms import choices as select_choices
+from eventhub.web.pages import render_listing
 from eventhub.workshops import bp, pdf
 from eventhub.workshops.forms import SeriesForm, data_for, series_form
 
@@ -34,12 +34,6 @@ SESSION_KEY = "series_signup"
 @bp.route("/")
 def index():
     return render_listing(EventKind.WORKSHOP, str(KIND_PLURALS[EventKind.WORKSHOP]))
-
-
-@bp.app_template_global()
-def series_of(event):
-    """The workshop series an event is a session of, for its page."""
-    return db.session.get(WorkshopSeries, event.series_id) if event.series_id else None
 
 
 def _public_series(series_id: int) -> tuple[WorkshopSeries, list]:
@@ -125,11 +119,6 @@ def _pdf_response(certificate: workshops.Certificate, locale: str) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-@bp.app_template_global()
-def certificate_token(registration) -> str:
-    return workshops.certificate_token(registration)
 
 
 def _participant_series(token: str):

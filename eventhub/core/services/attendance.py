@@ -57,7 +57,7 @@ from eventhub.core.models import (
 )
 from eventhub.core.services import access, audit, outbox
 from eventhub.core.services.events import update_event
-from eventhub.core.services.registration import (
+from eventhub.core.services.signup import (
     ACTIVE,
     SignupData,
     lock_event,

@@ -31,7 +31,7 @@ from eventhub.core.models import (
 )
 from eventhub.core.services import audit
 from eventhub.core.services.capacity import PLACE_HOLDING
-from eventhub.core.services.registration import ACTIVE, lock_event
+from eventhub.core.services.signup import ACTIVE, lock_event
 from eventhub.extensions import db
 
 FIELD_PREFIX = "item_"  # format_data keys: item_<programme item id> -> group id or ""

@@ -33,7 +33,7 @@ from eventhub.core.models import (
     User,
 )
 from eventhub.core.services import audit
-from eventhub.core.services.registration import ACTIVE, lock_event
+from eventhub.core.services.signup import ACTIVE, lock_event
 from eventhub.extensions import db
 
 # Unambiguous when read aloud or copied from paper: no 0/O, 1/I/L.

@@ -51,7 +51,7 @@ from eventhub.core.models import (
     Registration,
     RegistrationStatus,
 )
-from eventhub.core.services import search
+from eventhub.core.services import formats, search
 from eventhub.core.services.listing import PUBLIC_STATUSES
 from eventhub.extensions import db
 from eventhub.urls import external_url
@@ -153,20 +153,14 @@ def _summary(event: Event, registration_status: RegistrationStatus | None) -> st
 
 
 def _description(event: Event, url: str) -> str:
+    """The description, then what the event's format adds (a forum's programme: editing it
+    moves ``updated_at``, so the cached VEVENT is rebuilt), the online link and the page."""
     text = _CONTROL.sub("", (event.description or "").replace("\r\n", "\n").replace("\r", "\n"))
-    parts = [text.strip(), _CONTROL.sub("", _programme(event))]
+    parts = [text.strip(), _CONTROL.sub("", formats.calendar_text(event))]
     if event.online_url:
         parts.append(_line(event.online_url))
     parts.append(url)
     return "\n\n".join(p for p in parts if p)
-
-
-def _programme(event: Event) -> str:
-    """A forum's programme, from the forums service; editing it moves ``updated_at``, so
-    the cached VEVENT is rebuilt."""
-    from eventhub.core.services import forums
-
-    return forums.programme_text(event) if event.kind in forums.PROGRAMME_KINDS else ""
 
 
 def _location(event: Event) -> str:
