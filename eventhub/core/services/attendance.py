@@ -457,6 +457,7 @@ class DoorRow:
     def key(self) -> str:
         if self.registration is not None:
             return f"r{self.registration.id}"
+        assert self.attendance is not None  # a row is a registration or a walk-in
         return f"w{self.attendance.id}"
 
 
@@ -533,7 +534,7 @@ def fold(text: str) -> str:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt=CHECKIN_SALT)
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=CHECKIN_SALT)
 
 
 def checkin_token(registration: Registration) -> str:

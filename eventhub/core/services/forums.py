@@ -133,7 +133,7 @@ def parse_choices(format_data: Mapping[str, object]) -> dict[int, int | None]:
             continue
         try:
             item_id = int(key.removeprefix(FIELD_PREFIX))
-            choices[item_id] = int(value) if value not in (None, "") else None
+            choices[item_id] = int(str(value)) if value not in (None, "") else None
         except (TypeError, ValueError):
             continue
     return choices

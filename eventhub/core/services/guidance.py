@@ -47,7 +47,7 @@ def add_topic(user: User, project: Project, name: str) -> GuidanceTopic:
             GuidanceTopic.project_id == project.id
         )
     )
-    topic = GuidanceTopic(project_id=project.id, name=name, position=position + 1)
+    topic = GuidanceTopic(project_id=project.id, name=name, position=(position or 0) + 1)
     db.session.add(topic)
     db.session.flush()
     audit.record("guidance_topic_added", obj=topic, user=user, project_id=project.id)

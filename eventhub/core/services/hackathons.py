@@ -241,7 +241,7 @@ def after_register(
             team = create_team(
                 registration,
                 str(format_data.get("team_name") or ""),
-                challenge_id=int(challenge) if challenge else None,
+                challenge_id=int(str(challenge)) if challenge else None,
                 idea=str(format_data.get("idea") or ""),
             )
             return [
@@ -301,7 +301,7 @@ def add_challenge(
         title=title,
         description=description,
         published=published,
-        position=position + 1,
+        position=(position or 0) + 1,
     )
     db.session.add(challenge)
     db.session.flush()
@@ -494,6 +494,8 @@ def invite(team: Team, seeker: TeamSeeker) -> None:
         subject = _("An invitation to join the team %(team)s", team=team.name)
         text = render_template("hackathons/mail_invitation.txt", subject=subject, **context)
         html = render_template("hackathons/mail_invitation.html", subject=subject, **context)
+    # A registered person always has an address (walk-ins are not registrations).
+    assert registration.person.email is not None
     enqueue(
         kind="team_invitation",
         recipient=registration.person.email,

@@ -332,7 +332,13 @@ def public_feed(scope: FeedScope, *, locale: str | None = None, source: str | No
     with force_locale(_locale(locale)):
         name = f"{current_app.config['SITE_NAME']} – {scope.label}"
     site = _site_key()
-    key = (scope.slug, scope.kind, scope.project_id, scope.municipality_id, scope.project_ids)
+    key: tuple = (
+        scope.slug,
+        scope.kind,
+        scope.project_id,
+        scope.municipality_id,
+        scope.project_ids,
+    )
     key += (name, source, site)
     memo = _memo()
     built: _BuiltFeed | None = memo.get(key)
@@ -747,7 +753,9 @@ def _past_days() -> int:
 
 def _locale(wanted: str | None) -> str:
     languages = current_app.config["LANGUAGES"]
-    return wanted if wanted in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    if wanted is not None and wanted in languages:
+        return wanted
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def _etag(body: bytes) -> str:

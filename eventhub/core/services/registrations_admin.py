@@ -162,6 +162,7 @@ def _locked(reg: Registration) -> Event:
     """Take the event's lock and read the registration again under it: a participant or
     another organiser may have changed it since the page was shown."""
     event = registration.lock_event(reg.event_id)
+    assert event is not None  # the registration holds it (a foreign key)
     db.session.refresh(reg)
     return event
 
@@ -301,6 +302,7 @@ def message_confirmed(user: User, event: Event, subject: str, body: str) -> int:
             }
             text = render_template("mail/organiser_message.txt", body=body, **context)
             html = render_template("mail/organiser_message.html", body=body_html, **context)
+        assert reg.person.email is not None  # registered people have an address
         enqueue(
             kind="organiser_message",
             recipient=reg.person.email,

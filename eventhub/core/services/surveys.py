@@ -223,7 +223,7 @@ def queue_invitations(max_age_days: int = 14) -> int:
         )
         .order_by(Registration.id)
     ).all()
-    instruments: dict[int, list[SurveyInstrument]] = {}
+    instruments: dict[int | None, list[SurveyInstrument]] = {}
     for registration, event in rows:
         if event.project_id not in instruments:
             instruments[event.project_id] = list(
@@ -257,6 +257,8 @@ def _mail(registration: Registration, event: Event, instruments: list[SurveyInst
         }
         text = render_template("mail/survey.txt", **context)
         html = render_template("mail/survey.html", **context)
+    # A registered person always has an address (walk-ins are not registrations).
+    assert registration.person.email is not None
     enqueue(
         kind="survey",
         recipient=registration.person.email,
