@@ -158,13 +158,7 @@ def my_certificate_pdf(token: str):
 
 
 def _series_to_manage(series_id: int) -> WorkshopSeries:
-    found = db.session.get(WorkshopSeries, series_id) or abort(404)
-    if found.project_id is None:
-        if not access.is_admin(current_user):
-            abort(404)
-    else:
-        access.project_to_manage(current_user, found.project_id)
-    return found
+    return access.series_to_manage(current_user, series_id)
 
 
 def _candidate_sessions(project_id: int | None) -> list[Event]:
@@ -196,9 +190,11 @@ def _series_form(found: WorkshopSeries | None = None, **kwargs) -> SeriesForm:
 @bp.route("/organiser/series", methods=["GET", "POST"])
 @manager_required
 def organiser_index():
-    stmt = select(WorkshopSeries).order_by(WorkshopSeries.name)
-    if not access.is_admin(current_user):
-        stmt = stmt.where(WorkshopSeries.project_id.in_(access.project_ids(current_user) or {-1}))
+    stmt = (
+        select(WorkshopSeries)
+        .where(access.manageable_series_filter(current_user))
+        .order_by(WorkshopSeries.name)
+    )
     form = _series_form()
     if form.validate_on_submit():
         project = access.project_to_manage(current_user, int(form.project.data))

@@ -56,6 +56,7 @@ from eventhub.core.models import (
     User,
 )
 from eventhub.core.services import access, audit, outbox
+from eventhub.core.services.errors import Refused
 from eventhub.core.services.events import update_event
 from eventhub.core.services.signup import (
     ACTIVE,
@@ -86,7 +87,7 @@ class Refusal(enum.StrEnum):
     NOT_ALLOWED = "not_allowed"
 
 
-class AttendanceRefused(Exception):
+class AttendanceRefused(Refused):
     """The change cannot be made now; :attr:`message` says why, in the reader's language."""
 
     def __init__(self, reason: Refusal):

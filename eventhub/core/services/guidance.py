@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 
 from eventhub.core.models import GuidanceSession, GuidanceTopic, Organisation, Project, User
 from eventhub.core.services import audit
+from eventhub.core.services.errors import Refused
 from eventhub.core.services.organisations import organisation_named
 from eventhub.extensions import db
 
 
-class GuidanceError(ValueError):
+class GuidanceError(Refused, ValueError):
     pass
 
 

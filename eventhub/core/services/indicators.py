@@ -197,11 +197,45 @@ def _place_conditions(municipality_col, scope: Scope) -> list:
     return conds
 
 
+def held_condition() -> ColumnElement[bool]:
+    """The one rule of *held*: an organiser has closed the event (see the module docstring).
+    Every figure, a series' and a hackathon's too, asks this."""
+    return Event.closed_at.is_not(None)
+
+
+def held_ids(event_ids) -> Select:
+    """The held events among ``event_ids`` (ids, or a SELECT of ids)."""
+    return select(Event.id).where(Event.id.in_(event_ids), held_condition())
+
+
+@dataclass(frozen=True)
+class HeldParticipation:
+    """Held events, participations and unique persons among some events (a workshop
+    series' sessions, a hackathon's mentoring sessions), by this module's rules."""
+
+    held: int
+    participations: int
+    unique_persons: int
+
+
+def participation_at(event_ids) -> HeldParticipation:
+    """Participations and unique persons at the held events among ``event_ids``."""
+    held = held_ids(event_ids)
+    participations, persons = db.session.execute(
+        select(func.count(), _unique_persons_expr()).where(Attendance.event_id.in_(held))
+    ).one()
+    return HeldParticipation(
+        held=db.session.scalar(select(func.count()).select_from(held.subquery())) or 0,
+        participations=participations or 0,
+        unique_persons=persons or 0,
+    )
+
+
 def event_conditions(scope: Scope, *, held: bool = True) -> list[ColumnElement[bool]]:
     """WHERE conditions on Event for the scope; ``held`` keeps closed events only."""
     conds: list[ColumnElement[bool]] = [Event.project_id.in_(scope.project_ids)]
     if held:
-        conds.append(Event.closed_at.is_not(None))
+        conds.append(held_condition())
     if scope.kind is not None:
         conds.append(Event.kind == scope.kind)
     conds += _place_conditions(Event.municipality_id, scope)

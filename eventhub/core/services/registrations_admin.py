@@ -47,19 +47,19 @@ from eventhub.core.models import (
     User,
 )
 from eventhub.core.services import attendance, audit, capacity, messages, registration
+from eventhub.core.services.errors import Refused
 from eventhub.core.services.outbox import enqueue
 from eventhub.core.services.registration import Placement, SignupData, SignupResult
 from eventhub.extensions import db
 from eventhub.urls import external_url
 
 
-class ActionRefused(Exception):
+class ActionRefused(Refused):
     """The action does not apply to this registration now; the message says why, in words an
     organiser understands."""
 
     def __init__(self, message: str):
         super().__init__(message)
-        self.message = message
 
 
 # --- finding registrations -------------------------------------------------------------

@@ -35,13 +35,14 @@ from eventhub.core.models import (
 )
 from eventhub.core.services import capacity
 from eventhub.core.services.capacity import PLACE_HOLDING, Availability
+from eventhub.core.services.errors import Refused
 from eventhub.core.services.organisations import organisation_named
 from eventhub.extensions import db
 
 ACTIVE = (*PLACE_HOLDING, RegistrationStatus.WAITLISTED)
 
 
-class RegistrationRefused(Exception):
+class RegistrationRefused(Refused):
     """The event does not take this registration now; ``reason`` says why."""
 
     def __init__(self, reason: Availability):

@@ -34,6 +34,7 @@ from eventhub.core.models import (
     SurveyReceipt,
     SurveyResponse,
 )
+from eventhub.core.services.errors import Refused
 from eventhub.core.services.indicators import THL_STATEMENTS
 from eventhub.core.services.outbox import enqueue
 from eventhub.extensions import db
@@ -46,7 +47,7 @@ LINK_MAX_AGE = timedelta(days=60)
 MAX_STATEMENTS = 20
 
 
-class SurveyError(Exception):
+class SurveyError(Refused):
     """Why a survey cannot be answered, in words for the participant."""
 
 
