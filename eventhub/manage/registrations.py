@@ -19,6 +19,7 @@ from eventhub.core.services.registration import Outcome, Placement, Registration
 from eventhub.extensions import db
 from eventhub.manage import bp
 from eventhub.manage.registration_forms import MessageForm, manual_registration_form
+from eventhub.web import exports as spreadsheets
 from eventhub.web import refusal_message, safe_next
 from eventhub.web.decorators import manager_required
 
@@ -219,7 +220,8 @@ def export_csv(event_id: int):
     event = access.event_to_manage(current_user, event_id)
     table = service.export_table(current_user, event, _filters())
     db.session.commit()
-    return _download(service.to_csv(table), event, "csv", "text/csv; charset=utf-8")
+    sheet = spreadsheets.Sheet("registrations", _("Registrations"), table.headers, table.rows)
+    return _download(spreadsheets.to_csv(sheet), event, "csv", "text/csv; charset=utf-8")
 
 
 @bp.route(f"{BASE}/export.xlsx")
@@ -228,8 +230,9 @@ def export_xlsx(event_id: int):
     event = access.event_to_manage(current_user, event_id)
     table = service.export_table(current_user, event, _filters())
     db.session.commit()
+    sheet = spreadsheets.Sheet("registrations", _("Registrations"), table.headers, table.rows)
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return _download(service.to_xlsx(table, _("Registrations")), event, "xlsx", xlsx)
+    return _download(spreadsheets.to_xlsx([sheet]), event, "xlsx", xlsx)
 
 
 def _download(data: bytes, event: Event, extension: str, mimetype: str) -> Response:
