@@ -88,11 +88,21 @@ def test_contracts_catch_what_they_forbid(package_copy, module, bad_import, cont
     assert contract in broken, result.stdout
 
 
-def test_every_kind_is_served_by_exactly_one_format(app):
+def test_every_kind_is_served_by_one_format(app):
     with app.app_context():
         assert formats.unserved_kinds() == set()
-        served = [kind for f in formats.all_formats() for kind in f.kinds]
-        assert sorted(served) == sorted(EventKind)
+        assert formats.for_kind(EventKind.FORUM).name == "forum"
+        assert formats.for_kind(EventKind.INFO_SESSION).name == "forum"
+        assert formats.for_kind(EventKind.HACKATHON).name == "hackathon"
+        assert formats.for_kind(EventKind.WORKSHOP).name == "workshop"
+        assert formats.for_kind(EventKind.TRAINING).name == "plain"
+
+
+def test_a_format_takes_a_plain_kind_over_with_one_registration(app):
+    formats.register(app, formats.Format(name="trips", kinds=frozenset({EventKind.STUDY_TRIP})))
+    with app.app_context():
+        assert formats.for_kind(EventKind.STUDY_TRIP).name == "trips"
+        assert formats.for_kind(EventKind.TRAINING).name == "plain"
 
 
 def test_a_kind_claimed_twice_is_refused(app):

@@ -51,8 +51,11 @@ class Format:
     """One event format and its hooks; every hook is optional."""
 
     name: str
-    # The kinds of event this format serves; each kind is served by exactly one format.
+    # The kinds of event this format serves; no kind is claimed by two formats.
     kinds: frozenset[EventKind]
+    # The one format that serves every kind no other format claims (the plain kinds), so a
+    # new format can take a kind over without touching it.
+    fallback: bool = False
     # The format's own pages, registered with the format.
     blueprint: Blueprint | None = None
     url_prefix: str | None = None
@@ -86,6 +89,8 @@ def register(app: Flask, fmt: Format) -> None:
     for other in registry.values():
         if taken := fmt.kinds & other.kinds:
             raise FormatConflict(f"{sorted(taken)} served by {other.name!r} and {fmt.name!r}")
+        if fmt.fallback and other.fallback:
+            raise FormatConflict(f"{other.name!r} and {fmt.name!r} are both the fallback")
     registry[fmt.name] = fmt
     if fmt.blueprint is not None:
         app.register_blueprint(fmt.blueprint, url_prefix=fmt.url_prefix)
@@ -97,7 +102,10 @@ def all_formats() -> tuple[Format, ...]:
 
 
 def for_kind(kind: EventKind) -> Format | None:
-    return next((f for f in all_formats() if kind in f.kinds), None)
+    """The format that claims the kind, else the fallback format."""
+    registered = all_formats()
+    claimed = next((f for f in registered if kind in f.kinds), None)
+    return claimed or next((f for f in registered if f.fallback), None)
 
 
 def for_event(event: Event) -> Format | None:
@@ -106,8 +114,7 @@ def for_event(event: Event) -> Format | None:
 
 def unserved_kinds() -> set[EventKind]:
     """Kinds no registered format serves (none, once the app is built)."""
-    served = {kind for f in all_formats() for kind in f.kinds}
-    return set(EventKind) - served
+    return {kind for kind in EventKind if for_kind(kind) is None}
 
 
 # --- what core and the web ask -----------------------------------------------------------
