@@ -342,7 +342,7 @@ def _parse_tap(item: object, now: datetime) -> TapIn | TapResult:
         return TapResult(str(tap_id)[:64], TapOutcome.REFUSED, "invalid")
     bad = TapResult(tap_id, TapOutcome.REFUSED, "invalid")
     try:
-        kind = TapKind(item.get("kind"))
+        kind = TapKind(str(item.get("kind")))
         at = datetime.fromisoformat(str(item.get("at")))
     except ValueError:
         return bad
@@ -527,5 +527,6 @@ def _latest_taps(registration_ids: Iterable[int]) -> dict[int, tuple[datetime, T
         )
         .order_by(DoorTap.tapped_at, DoorTap.id)
     ):
-        latest[registration_id] = (at, kind)
+        if registration_id is not None:
+            latest[registration_id] = (at, kind)
     return latest
