@@ -94,8 +94,8 @@ def zone_note(moment: datetime, tz: str, country: str | None = None) -> str | No
     """The zone's name ("Central European Standard Time") when its offset at ``moment``
     differs from the event's country's zone or the reader's; else None."""
     offset = moment.astimezone(ZoneInfo(tz)).utcoffset()
-    expected = [COUNTRY_ZONES.get(country or ""), LANGUAGE_ZONES.get(language())]
-    expected = [z for z in expected if z] or [REGION_ZONE]
+    known = (COUNTRY_ZONES.get(country or ""), LANGUAGE_ZONES.get(language()))
+    expected = [z for z in known if z] or [REGION_ZONE]
     if all(moment.astimezone(ZoneInfo(z)).utcoffset() == offset for z in expected):
         return None
     return get_timezone_name(moment.astimezone(ZoneInfo(tz)), "long", locale=format_locale())

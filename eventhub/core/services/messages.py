@@ -55,8 +55,8 @@ def lost_links(
         context = {"subject": subject, "name": person.name if person else "", "items": items}
         text = render_template("mail/lost_links.txt", **context)
         html = render_template("mail/lost_links.html", locale=locale, **context)
-    if person is None or not items:
-        return
+    if person is None or not person.email or not items:
+        return  # an anonymised person has no address and no links
     enqueue(
         kind="lost_links",
         recipient=person.email,
@@ -152,6 +152,8 @@ def _send(kind: str, registration: Registration, token: str | None = None) -> No
         attachments.append(_calendar_attachment(event))
     if qr is not None:
         attachments.append(qr)
+    # A registered person always has an address (walk-ins are not registrations).
+    assert registration.person.email is not None
     enqueue(
         kind=kind,
         recipient=registration.person.email,
