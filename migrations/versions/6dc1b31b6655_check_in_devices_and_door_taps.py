@@ -2,7 +2,7 @@
 and every tap applied once (unique tap_id)
 
 Revision ID: 6dc1b31b6655
-Revises: 61ed616c4c69
+Revises: d6a082523426
 Create Date: 2026-11-26 01:39:35.778251
 
 """
@@ -14,7 +14,7 @@ import eventhub.core.db
 
 # revision identifiers, used by Alembic.
 revision = '6dc1b31b6655'
-down_revision = '61ed616c4c69'
+down_revision = 'd6a082523426'
 branch_labels = None
 depends_on = None
 
