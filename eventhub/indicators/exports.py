@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from eventhub.core import labels
+from eventhub.core import labels, spreadsheet
 from eventhub.core.models import AgeBand, EventKind, Gender, LabourStatus, RegistrationStatus
 from eventhub.core.services.indicators import Dimension, Report
 from eventhub.indicators.names import Names
@@ -274,25 +274,19 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
     used: set[str] = set()
     bold = Font(bold=True)
     for table in tables:
-        title = _sheet_title(table.title, used)
+        title = spreadsheet.sheet_title(str(table.title), used)
         sheet = workbook.create_sheet(title)
-        sheet.append([_plain(h) for h in table.header])
-        for cell in sheet[1]:
-            cell.font = bold
-        for values in table.rows:
-            sheet.append([None] * len(values))
-            row_no = sheet.max_row
+        for col, header in enumerate(table.header, 1):
+            spreadsheet.write_cell(sheet, 1, col, _plain(header)).font = bold
+        for row_no, values in enumerate(table.rows, 2):
             for col, value in enumerate(values, 1):
-                cell = sheet.cell(row=row_no, column=col)
                 value = _plain(value)
-                cell.value = value
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"  # text, never a formula
                 fmt = table.cell_formats.get((row_no - 2, col - 1)) or table.formats.get(col - 1)
                 if isinstance(value, date):
-                    cell.number_format = fmt if fmt == MONTH else DAY
-                elif fmt and isinstance(value, int | float):
-                    cell.number_format = fmt
+                    fmt = fmt if fmt == MONTH else DAY
+                elif not isinstance(value, int | float):
+                    fmt = None
+                spreadsheet.write_cell(sheet, row_no, col, value, fmt)
         for col in range(1, len(table.header) + 1):
             width = max(
                 [len(str(table.header[col - 1]))]
@@ -303,16 +297,3 @@ def to_xlsx(tables: Sequence[Table]) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
-
-
-def _sheet_title(title: str, used: set[str]) -> str:
-    for char in "[]:*?/\\":
-        title = title.replace(char, " ")
-    base = title[:31]
-    candidate, n = base, 2
-    while candidate.lower() in used:
-        suffix = f" {n}"
-        candidate = base[: 31 - len(suffix)] + suffix
-        n += 1
-    used.add(candidate.lower())
-    return candidate

@@ -32,6 +32,7 @@ from eventhub.core.models import (
     Municipality,
     QuestionType,
 )
+from eventhub.core.numbers import parse_id
 from eventhub.core.services import organisations
 from eventhub.core.services.registration import SignupData
 from eventhub.extensions import db
@@ -43,6 +44,11 @@ TEXT_MAX = 2000
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def _strip(value):
+    """A choice sent as spaces is no choice (Optional() lets it through unchecked)."""
+    return value.strip() if isinstance(value, str) else value
 
 
 def _choices(pairs) -> list[SelectChoice]:
@@ -76,7 +82,9 @@ class DetailsForm(FlaskForm):
         validators=[Optional(), Length(max=NAME_MAX)],
         render_kw={"list": "organisations", "autocomplete": "organization"},
     )
-    municipality = SelectField(_l("Municipality (optional)"), validators=[Optional()])
+    municipality = SelectField(
+        _l("Municipality (optional)"), validators=[Optional()], filters=[_strip]
+    )
     accessibility_needs = TextAreaField(
         _l("Accessibility needs (optional)"),
         description=_l("For example a hearing loop, step-free access or an interpreter."),
@@ -109,7 +117,7 @@ class DetailsForm(FlaskForm):
             locale=locale,
             phone=(self.phone.data or "").strip() or None,
             organisation_name=(self.organisation.data or "").strip() or None,
-            municipality_id=int(self.municipality.data) if self.municipality.data else None,
+            municipality_id=parse_id(self.municipality.data),
             accessibility_needs=(self.accessibility_needs.data or "").strip(),
             dietary_needs=(self.dietary_needs.data or "").strip(),
             answers={
@@ -187,18 +195,21 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
             _l("Gender"),
             choices=_choices((k.value, v) for k, v in labels.GENDER_LABELS.items()),
             validators=[Optional()],
+            filters=[_strip],
             description=hint,
         )
         EventForm.age_band = SelectField(
             _l("Age"),
             choices=_optional_choice(labels.AGE_BAND_LABELS),
             validators=[Optional()],
+            filters=[_strip],
             description=hint,
         )
         EventForm.labour_status = SelectField(
             _l("Labour market status"),
             choices=_optional_choice(labels.LABOUR_STATUS_LABELS),
             validators=[Optional()],
+            filters=[_strip],
             description=hint,
         )
     if issubclass(base, SignupForm):

@@ -27,13 +27,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from eventhub.core import labels
+from eventhub.core import labels, spreadsheet
 from eventhub.core.db import begin_write, utcnow
 from eventhub.core.models import (
     Event,
@@ -437,23 +436,13 @@ def to_xlsx(table: ExportTable, sheet_title: str) -> bytes:
     cells in the event's timezone. Every text is stored as text, never as a formula."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = _sheet_title(sheet_title)
+    sheet.title = spreadsheet.sheet_title(sheet_title)
     for col, header in enumerate(table.headers, start=1):
-        cell = sheet.cell(row=1, column=col, value=_xlsx_text(header))
-        cell.data_type = "s"
-        cell.font = Font(bold=True)
+        spreadsheet.write_cell(sheet, 1, col, header).font = Font(bold=True)
     for row_no, row in enumerate(table.rows, start=2):
         for col, value in enumerate(row, start=1):
-            if isinstance(value, datetime):
-                cell = sheet.cell(
-                    row=row_no, column=col, value=value.replace(tzinfo=None, microsecond=0)
-                )
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(value, str):
-                cell = sheet.cell(row=row_no, column=col, value=_xlsx_text(value))
-                cell.data_type = "s"  # "=..." stays text, not a formula
-            else:
-                sheet.cell(row=row_no, column=col, value=value)
+            fmt = "yyyy-mm-dd hh:mm" if isinstance(value, datetime) else None
+            spreadsheet.write_cell(sheet, row_no, col, value, fmt)
     for col, header in enumerate(table.headers, start=1):
         longest = max([len(header), *(len(str(r[col - 1] or "")) for r in table.rows[:200])])
         sheet.column_dimensions[get_column_letter(col)].width = min(max(longest, 8) + 2, 50)
@@ -462,12 +451,3 @@ def to_xlsx(table: ExportTable, sheet_title: str) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
-
-
-def _xlsx_text(text: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", text)  # control characters make an invalid file
-
-
-def _sheet_title(title: str) -> str:
-    cleaned = "".join(c for c in title if c not in "[]:*?/\\").strip("'")
-    return cleaned[:31] or "Sheet1"
