@@ -141,6 +141,7 @@ def init_web(app: Flask) -> None:
     @login_manager.user_loader
     def _load_user(session_id: str):
         from eventhub.core.models import User
+        from eventhub.core.services import accounts
 
         user_id, _sep, fingerprint = session_id.partition(":")
         uid = parse_id(user_id)
@@ -149,6 +150,8 @@ def init_web(app: Flask) -> None:
         user = db.session.get(User, uid)
         if user is None or user.session_fingerprint != fingerprint:
             return None  # the password changed since this session signed in
+        if not accounts.session_is_live(user, session.get(accounts.SESSION_KEY)):
+            return None  # signed out: a saved copy of the cookie opens nothing
         return user
 
     @app.before_request

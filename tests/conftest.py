@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from eventhub import create_app
+from eventhub.core.services import outbox
 from eventhub.extensions import db
 
 PG_URL = os.environ.get("EVENTHUB_TEST_DATABASE_URL")
@@ -125,6 +126,9 @@ class IsolatedClient(FlaskClient):
     reads what the request wrote."""
 
     def open(self, *args, **kwargs):
+        # Read the whole answer and close it, as a server does: what runs when a response
+        # closes (mail sent after the answer) has run when the call returns.
+        kwargs.setdefault("buffered", True)
         outer = has_app_context()  # threads of a race test have none
         if outer:
             db.session.commit()
@@ -148,6 +152,9 @@ def app(database_url, smtp_server, tmp_path):
     )
     app.instance_path = str(tmp_path / "instance")
     app.test_client_class = IsolatedClient
+    # Ids start again in every test's database: what a process remembers having sent belongs
+    # to the previous test's.
+    outbox._unrecorded.clear()
     with app.app_context():
         if database_url.startswith("sqlite"):
             db.create_all()

@@ -89,10 +89,12 @@ def test_language_switch_never_redirects_off_site(client):
 def test_settings_come_from_prefixed_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("EVENTHUB_DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
     monkeypatch.setenv("EVENTHUB_MAIL_PORT", "2525")
-    monkeypatch.delenv("EVENTHUB_SECRET_KEY", raising=False)
+    monkeypatch.setenv("EVENTHUB_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("EVENTHUB_SITE_URL", "https://events.example.fi")
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'env.db'}"
     assert app.config["MAIL_PORT"] == 2525
+    assert app.secret_key == "from-the-environment"
 
 
 def test_secret_key_is_generated_once_and_kept_private(tmp_path):

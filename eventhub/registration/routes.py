@@ -26,10 +26,12 @@ def register(event_id: int):
         db.session.rollback()
         return render_event_page(event, form, status=409, refusal=refused.reason.value)
     db.session.commit()
+    # Committed: from here on nothing may touch the database (event.id would reload the
+    # expired row), so that a connection lost now cannot turn the answer into an error.
     session["signup_email"] = form.email.data
     for note in result.notes:  # e.g. a chosen discussion group was full
         flash(note, "error")
-    return redirect(url_for("registration.check_email", event_id=event.id), 303)
+    return redirect(url_for("registration.check_email", event_id=event_id), 303)
 
 
 @bp.route("/events/<int:event_id>/check-email")
