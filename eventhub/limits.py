@@ -7,20 +7,40 @@ worker already shares. The ``limits`` library has no SQL store (memory, Redis, M
 MongoDB only), so this is a small one of its own: a fixed-window counter per key, one
 atomic INSERT ... ON CONFLICT DO UPDATE ... RETURNING per counted request (SQLite 3.35+ and
 PostgreSQL both have it). It registers itself with ``limits`` under the ``database://``
-scheme and uses the current app's engine, outside the request's own transaction, so a
-request that rolls back still counts.
+scheme and counts outside the request's own transaction, so a request that rolls back still
+counts: in the app's PostgreSQL database, or in a SQLite file beside the app's (see
+``DatabaseStorage._engine``).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 
 from limits.storage import Storage
-from sqlalchemy import case, delete, select
+from sqlalchemy import case, create_engine, delete, select
+from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 DATABASE_LIMIT_STORAGE = "database://"
+
+_sqlite_engines: dict[str, Engine] = {}
+_sqlite_lock = threading.Lock()
+
+
+def _sqlite_counter_engine(path: str) -> Engine:
+    from eventhub.core.models import RateLimitCounter
+
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+
+    @sa_event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+    RateLimitCounter.__table__.create(engine, checkfirst=True)
+    return engine
 
 
 class DatabaseStorage(Storage):
@@ -34,10 +54,23 @@ class DatabaseStorage(Storage):
         return SQLAlchemyError
 
     @staticmethod
-    def _engine():
+    def _engine() -> Engine:
+        """PostgreSQL: the app's own database (a separate pooled connection, so the count is
+        committed whatever the request does). SQLite: a file of its own beside the app's
+        database, because a request that writes holds SQLite's one write lock from its
+        start (core.db.begin_write), and a count in the same file would wait for it."""
         from eventhub.extensions import db
 
-        return db.engine  # the current app's: limits are checked inside a request
+        engine = db.engine  # the current app's: limits are checked inside a request
+        if engine.dialect.name != "sqlite":
+            return engine
+        path = engine.url.database
+        if not path or path == ":memory:":
+            raise RuntimeError("the database rate-limit store needs a SQLite file")
+        with _sqlite_lock:
+            if path not in _sqlite_engines:
+                _sqlite_engines[path] = _sqlite_counter_engine(f"{path}-limits")
+            return _sqlite_engines[path]
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         from eventhub.core.models import RateLimitCounter as C
