@@ -6,6 +6,7 @@ from eventhub import _instance_secret, create_app
 from eventhub.core.models import EventKind, EventStatus
 from eventhub.extensions import db
 from tests import factories
+from tests.dates import YEAR
 
 
 def test_healthz_reports_database(client):
@@ -15,7 +16,7 @@ def test_healthz_reports_database(client):
 
 
 def test_home_lists_upcoming_public_events_in_their_own_timezones(app, client):
-    start = datetime(2030, 6, 1, 9, 0, tzinfo=UTC)
+    start = datetime(YEAR, 6, 1, 9, 0, tzinfo=UTC)
     factories.event(title="Helsinki talk", starts_at=start, timezone="Europe/Helsinki")
     factories.event(title="Riga talk", starts_at=start, timezone="Europe/Riga")
     factories.event(title="Tallinn talk", starts_at=start, timezone="America/New_York")
@@ -111,7 +112,7 @@ def test_postgres_url_is_given_the_psycopg_driver(tmp_path):
 
 
 def test_future_registration_window_dates_are_shown_in_event_timezone(client):
-    start = datetime(2031, 1, 10, 8, 0, tzinfo=UTC)
+    start = datetime(YEAR + 1, 1, 10, 8, 0, tzinfo=UTC)
     e = factories.event(
         starts_at=start,
         timezone="Europe/Riga",
@@ -150,7 +151,7 @@ def test_trusted_hosts_refuse_a_forged_host(database_url):
 
 
 def test_listings_come_a_page_at_a_time(client):
-    start = datetime(2031, 1, 1, 9, 0, tzinfo=UTC)
+    start = datetime(YEAR + 1, 1, 1, 9, 0, tzinfo=UTC)
     for i in range(45):
         factories.event(title=f"Kyläilta {i:02d}", starts_at=start + timedelta(days=i))
     db.session.commit()
