@@ -81,7 +81,8 @@ def _configure(app: Flask, overrides: dict[str, Any] | None, testing: bool) -> N
     if testing:
         app.config.from_pyfile(str(CONFIG_DIR / "testing.py"))
     if os.environ.get("EVENTHUB_CONFIG"):
-        app.config.from_envvar("EVENTHUB_CONFIG")
+        # A relative path is read from where the command runs (make run: the checkout).
+        app.config.from_pyfile(str(Path(os.environ["EVENTHUB_CONFIG"]).resolve()))
     app.config.from_prefixed_env("EVENTHUB")
     if overrides:
         app.config.update(overrides)
