@@ -15,9 +15,17 @@ import urllib.parse
 import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import select
+
 from eventhub import ROOT
+from eventhub.core.db import utcnow
+from eventhub.core.models import LoginSession, RateLimitCounter
+from eventhub.extensions import db
+from eventhub.limits import DatabaseStorage
+from tests import factories
 
 LIMIT = 6
 ATTEMPTS = 24
@@ -100,3 +108,24 @@ def _ready(port: int) -> bool:
         return _status(f"http://127.0.0.1:{port}/healthz") == 200
     except OSError:
         return False
+
+
+def test_the_database_store_counts_fixed_windows_and_retention_forgets_old_counts(app, runner):
+    store = DatabaseStorage()
+    assert [store.incr("signin/203.0.113.7", 60) for _ in range(3)] == [1, 2, 3]
+    assert store.get("signin/203.0.113.7") == 3 and store.get("nobody") == 0
+    # A window that has passed starts again from one.
+    assert store.incr("passed", 0) == 1 and store.incr("passed", 0) == 1
+    user = factories.user()
+    old = utcnow() - app.permanent_session_lifetime - timedelta(minutes=1)
+    db.session.add(LoginSession(token_hash="a" * 64, user_id=user.id, created_at=old))
+    db.session.add(LoginSession(token_hash="b" * 64, user_id=user.id))
+    db.session.commit()
+
+    result = runner.invoke(args=["eventhub", "retention"])
+
+    assert result.exit_code == 0, result.output
+    with store._engine().connect() as conn:
+        keys = set(conn.execute(select(RateLimitCounter.key)).scalars())
+    assert keys == {"signin/203.0.113.7"}  # client addresses are not kept past their window
+    assert set(db.session.scalars(select(LoginSession.token_hash))) == {"b" * 64}

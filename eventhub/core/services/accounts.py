@@ -12,6 +12,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from eventhub.core.db import utcnow
 from eventhub.core.models import LoginSession, User
 from eventhub.core.services.outbox import enqueue
 from eventhub.extensions import db
@@ -93,7 +94,17 @@ def session_is_live(user: User, token: object) -> bool:
     if not isinstance(token, str) or not token:
         return False
     live = db.session.get(LoginSession, _token_hash(token))
-    return live is not None and live.user_id == user.id
+    return live is not None and live.user_id == user.id and live.created_at > _stale_before()
+
+
+def _stale_before():
+    return utcnow() - current_app.permanent_session_lifetime
+
+
+def end_stale_sessions() -> int:
+    """Forget sign-ins older than the session lifetime (they open nothing any more)."""
+    stale = delete(LoginSession).where(LoginSession.created_at <= _stale_before())
+    return db.session.execute(stale).rowcount
 
 
 def end_session(token: object) -> None:
