@@ -9,9 +9,14 @@ committed together or not at all. Delivery happens outside any request transacti
 3. *record*: a short transaction marks each message sent, or schedules a retry with
    exponential backoff, or after the last attempt marks it failed.
 
-A sender that dies between 2 and 3 leaves its claim to expire; the message is then sent again
-(at least once, never lost). In ``inline`` mode the request that queued messages delivers them
-right after its commit; in ``worker`` mode ``flask eventhub send-mail --loop`` does.
+If the database connection breaks between 2 and 3, the record is retried on a fresh
+connection, and what still cannot be written is kept in the process (``_unrecorded``) and
+written at its next delivery: a delivered message is never claimed and sent again. Only a
+sender that dies between 2 and 3 leaves its claim to expire, and the message is then sent
+again (at least once, never lost). In ``inline`` mode the request that queued messages
+delivers them right after its commit (a password reset: after its answer has been sent),
+and a failure there never turns the committed request into an error; in ``worker`` mode
+``flask eventhub send-mail --loop`` delivers.
 """
 
 from __future__ import annotations
