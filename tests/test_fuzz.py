@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -75,6 +75,8 @@ PARAMETERS = ("kind", "project", "municipality", "from", "to", "q", "page", "per
 
 @settings(FUZZ, max_examples=FORM_EXAMPLES)
 @given(params=st.dictionaries(st.sampled_from(PARAMETERS), TEXT, max_size=4))
+@example(params={"project": "²", "municipality": "²"})  # str.isdigit() but not int()
+@example(params={"page": "²", "per_page": "٣"})
 def test_api_parameters_get_an_answer_or_a_clear_400(open_app, params):
     response = open_app.test_client().get("/api/v1/events", query_string=params)
     assert response.status_code in (200, 400), (params, response.status_code)
@@ -85,6 +87,7 @@ def test_api_parameters_get_an_answer_or_a_clear_400(open_app, params):
 
 @settings(FUZZ, max_examples=FORM_EXAMPLES // 2)
 @given(reference=TEXT.filter(lambda t: "/" not in t and t not in ("", ".", "..")))
+@example(reference="²")
 def test_project_feeds_by_any_reference_are_found_or_not(open_app, reference):
     response = open_app.test_client().get(f"/calendar/project/{reference}.ics")
     assert response.status_code in (200, 404), (reference, response.status_code)
@@ -107,6 +110,7 @@ SIGNUP_FIELDS = {
 
 @settings(FUZZ, max_examples=FORM_EXAMPLES)
 @given(form=st.fixed_dictionaries({}, optional=SIGNUP_FIELDS))
+@example(form={"name": "Aino", "email": "aino@example.fi", "consent": "y", "age_band": " "})
 def test_the_signup_form_takes_anything_without_a_server_error(open_app, form):
     """Whatever the form holds: registered (303), or the form again with a message (422)."""
     open_app.config["WTF_CSRF_ENABLED"] = False  # the CSRF check has tests of its own
