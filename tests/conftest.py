@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -19,11 +20,16 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import has_app_context
 from flask.testing import FlaskClient
+from hypothesis.configuration import set_hypothesis_home_dir
 from sqlalchemy import create_engine, text
 
 from eventhub import create_app
 from eventhub.core.services import outbox
 from eventhub.extensions import db
+
+# Hypothesis keeps a cache of its own; it goes to the temporary directory, never into the
+# working tree (as nothing else the tests write does).
+set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "eventhub-hypothesis"))
 
 PG_URL = os.environ.get("EVENTHUB_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
