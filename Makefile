@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 # rate limits in this one process (production refuses to start without its settings).
 DEV := EVENTHUB_CONFIG=config/development.py
 
-.PHONY: install run test lint format translations extract-messages update-messages bench clean
+.PHONY: install run test lint contracts format translations extract-messages update-messages bench clean
 
 install: $(STAMP) translations
 
@@ -49,7 +49,14 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 		echo "npm not found: the browser tests' axe-core checks need Node.js and npm"; \
 	fi
 
-test: install lint $(AXE)
+# The architecture's contracts (.importlinter: layers, independent formats, acyclic core) and
+# the type check of core; docs/architecture.md explains them. tests/test_contracts.py runs
+# the same, so a plain pytest sees them too.
+contracts: $(STAMP)
+	PYTHONPATH=. $(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
+
+test: install lint contracts $(AXE)
 	$(BIN)/pytest
 
 bench: install

@@ -12,7 +12,7 @@ from eventhub.core.models import Event, Municipality
 from eventhub.core.numbers import parse_id
 from eventhub.core.services import organisations
 from eventhub.extensions import db
-from eventhub.manage.forms import choices
+from eventhub.web.forms import choices
 
 
 class WalkInForm(FlaskForm):

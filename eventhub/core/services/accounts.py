@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 from functools import cache
 
 from flask import current_app, render_template
@@ -97,14 +98,14 @@ def session_is_live(user: User, token: object) -> bool:
     return live is not None and live.user_id == user.id and live.created_at > _stale_before()
 
 
-def _stale_before():
+def _stale_before() -> datetime:
     return utcnow() - current_app.permanent_session_lifetime
 
 
 def end_stale_sessions() -> int:
     """Forget sign-ins older than the session lifetime (they open nothing any more)."""
     stale = delete(LoginSession).where(LoginSession.created_at <= _stale_before())
-    return db.session.execute(stale).rowcount
+    return db.session.execute(stale).rowcount  # type: ignore[attr-defined]  # a CursorResult
 
 
 def end_session(token: object) -> None:

@@ -15,8 +15,6 @@ places or cancel a registration instead.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,13 +24,10 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from eventhub.core import labels, spreadsheet
+from eventhub.core import labels
 from eventhub.core.db import begin_write, utcnow
 from eventhub.core.models import (
     Event,
@@ -46,19 +41,19 @@ from eventhub.core.models import (
     User,
 )
 from eventhub.core.services import attendance, audit, capacity, messages, registration
+from eventhub.core.services.errors import Refused
 from eventhub.core.services.outbox import enqueue
 from eventhub.core.services.registration import Placement, SignupData, SignupResult
 from eventhub.extensions import db
 from eventhub.urls import external_url
 
 
-class ActionRefused(Exception):
+class ActionRefused(Refused):
     """The action does not apply to this registration now; the message says why, in words an
     organiser understands."""
 
     def __init__(self, message: str):
         super().__init__(message)
-        self.message = message
 
 
 # --- finding registrations -------------------------------------------------------------
@@ -161,6 +156,7 @@ def _locked(reg: Registration) -> Event:
     """Take the event's lock and read the registration again under it: a participant or
     another organiser may have changed it since the page was shown."""
     event = registration.lock_event(reg.event_id)
+    assert event is not None  # the registration holds it (a foreign key)
     db.session.refresh(reg)
     return event
 
@@ -300,6 +296,7 @@ def message_confirmed(user: User, event: Event, subject: str, body: str) -> int:
             }
             text = render_template("mail/organiser_message.txt", body=body, **context)
             html = render_template("mail/organiser_message.html", body=body_html, **context)
+        assert reg.person.email is not None  # registered people have an address
         enqueue(
             kind="organiser_message",
             recipient=reg.person.email,
@@ -404,50 +401,3 @@ def _readable_answer(question: EventQuestion, answer: object) -> str:
     if isinstance(answer, list):
         return ", ".join(str(a) for a in answer)
     return str(answer)
-
-
-# Spreadsheet programs run a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def to_csv(table: ExportTable) -> bytes:
-    """UTF-8 with a byte order mark so that Excel reads the letters right; comma separated.
-    Text that a spreadsheet would run as a formula is prefixed with a quote."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_csv_cell(h) for h in table.headers])
-    writer.writerows([_csv_cell(value) for value in row] for row in table.rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _csv_cell(value: Cell) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    text = str(value)
-    if isinstance(value, str) and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
-
-
-def to_xlsx(table: ExportTable, sheet_title: str) -> bytes:
-    """A workbook with a bold, frozen header row and an auto filter; times are real date
-    cells in the event's timezone. Every text is stored as text, never as a formula."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = spreadsheet.sheet_title(sheet_title)
-    for col, header in enumerate(table.headers, start=1):
-        spreadsheet.write_cell(sheet, 1, col, header).font = Font(bold=True)
-    for row_no, row in enumerate(table.rows, start=2):
-        for col, value in enumerate(row, start=1):
-            fmt = "yyyy-mm-dd hh:mm" if isinstance(value, datetime) else None
-            spreadsheet.write_cell(sheet, row_no, col, value, fmt)
-    for col, header in enumerate(table.headers, start=1):
-        longest = max([len(header), *(len(str(r[col - 1] or "")) for r in table.rows[:200])])
-        sheet.column_dimensions[get_column_letter(col)].width = min(max(longest, 8) + 2, 50)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
