@@ -220,7 +220,10 @@ def test_the_page_after_signing_up_says_what_the_participant_got(client, mailbox
 
 def _ask_for_links(client, email: str, mailbox=None):
     token = csrf_token(client, "/manage/lost")
-    response = client.post("/manage/lost", data={"csrf_token": token, "email": email})
+    # Unbuffered: the answer is read before it is closed, as a browser reads it.
+    response = client.post(
+        "/manage/lost", data={"csrf_token": token, "email": email}, buffered=False
+    )
     body = response.get_data(as_text=True)
     if mailbox is not None:  # never sent within the request: its timing would tell
         assert mailbox.messages == []

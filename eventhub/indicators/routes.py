@@ -25,6 +25,7 @@ from eventhub.core.models import (
     Project,
     RegistrationStatus,
 )
+from eventhub.core.numbers import parse_id
 from eventhub.core.services import access
 from eventhub.core.services import indicators as ind
 from eventhub.extensions import db
@@ -58,9 +59,8 @@ def _scope() -> tuple[ScopeForm, ind.Scope | None, Project | None]:
     form.region.choices = choices([("", _("All regions"))] + [(r, r) for r in regions])
     project = None
     if request.args.get("project"):
-        try:
-            project_id = int(request.args["project"])
-        except ValueError:
+        project_id = parse_id(request.args["project"])
+        if project_id is None:
             abort(404)
         project = access.project_to_manage(current_user, project_id)
     if not form.validate():
@@ -71,7 +71,7 @@ def _scope() -> tuple[ScopeForm, ind.Scope | None, Project | None]:
         date_from=form.date_from.data,
         date_to=form.date_to.data,
         kind=EventKind(form.kind.data) if form.kind.data else None,
-        municipality_id=int(form.municipality.data) if form.municipality.data else None,
+        municipality_id=parse_id(form.municipality.data),
         region=form.region.data or None,
         country=Country(form.country.data) if form.country.data else None,
     )

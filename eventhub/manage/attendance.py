@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from eventhub.core.db import utcnow
 from eventhub.core.models import Attendance, DoorDevice, Event, Headcount, Registration
+from eventhub.core.numbers import parse_id
 from eventhub.core.services import access, door
 from eventhub.core.services import attendance as service
 from eventhub.core.services.attendance import AttendanceRefused, DoorRow
@@ -241,7 +242,7 @@ def sheet(event_id: int):
 def ticks(event_id: int):
     event = access.event_to_check_in(current_user, event_id)
     if request.method == "POST":
-        ticked = {int(v) for v in request.form.getlist("present") if v.isdigit()}
+        ticked = {n for v in request.form.getlist("present") if (n := parse_id(v)) is not None}
         try:
             result = service.record_sheet(current_user, event, ticked)
         except AttendanceRefused as refusal:

@@ -9,6 +9,7 @@ from wtforms import EmailField, IntegerField, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from eventhub.core.models import Event, Municipality
+from eventhub.core.numbers import parse_id
 from eventhub.core.services import organisations
 from eventhub.extensions import db
 from eventhub.web.forms import choices
@@ -49,7 +50,7 @@ class WalkInForm(FlaskForm):
         self.organisation_names = organisations.confirmed_names()
 
     def municipality_id(self) -> int | None:
-        return int(self.municipality.data) if self.municipality.data else None
+        return parse_id(self.municipality.data)
 
 
 class HeadcountForm(FlaskForm):

@@ -36,15 +36,17 @@ def register(event_id: int):
         db.session.rollback()
         return render_event_page(event, form, status=409, refusal=refused.reason.value)
     db.session.commit()
+    # Committed: from here on nothing may touch the database (event.id would reload the
+    # expired row), so that a connection lost now cannot turn the answer into an error.
     for note in result.notes:  # e.g. a chosen discussion group was full
         flash(note, "error")
     if result.outcome == service.Outcome.CREATED:
         # This browser made the registration: it may see it at once (see docs/privacy.md).
-        session["signed_up"] = {"event": event.id, "token": result.token}
-        return redirect(url_for("registration.signed_up", event_id=event.id), 303)
+        session["signed_up"] = {"event": event_id, "token": result.token}
+        return redirect(url_for("registration.signed_up", event_id=event_id), 303)
     # A repeat: the address may not be the typist's own, so the answer goes by mail only.
     session["signup_email"] = form.email.data
-    return redirect(url_for("registration.check_email", event_id=event.id), 303)
+    return redirect(url_for("registration.check_email", event_id=event_id), 303)
 
 
 @bp.route("/events/<int:event_id>/registered")

@@ -22,6 +22,7 @@ from werkzeug.routing import IntegerConverter
 
 from eventhub.core import formatting, labels
 from eventhub.core.db import begin_write
+from eventhub.core.numbers import DB_INT_MAX, parse_id
 from eventhub.extensions import db, login_manager
 
 bp = Blueprint("web", __name__)
@@ -31,6 +32,8 @@ def safe_next(target: str | None, fallback: str) -> str:
     """Only redirect within this site: a path, never another host."""
     if not target:
         return fallback
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or c == "\\" for c in target):
+        return fallback  # a line break would split the Location header; "\\" reads as "/"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return fallback
@@ -58,9 +61,8 @@ def refusal_message(state: str) -> str:
     return messages.get(state, messages["unavailable"])
 
 
-# Ids are 32-bit integers in the database; a larger number in a URL matches no route (404)
-# instead of reaching the database and failing there.
-DB_INT_MAX = 2**31 - 1
+# Ids are 32-bit integers in the database (DB_INT_MAX); a larger number in a URL matches no
+# route (404) instead of reaching the database and failing there.
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -101,13 +103,17 @@ def init_web(app: Flask) -> None:
     @login_manager.user_loader
     def _load_user(session_id: str):
         from eventhub.core.models import User
+        from eventhub.core.services import accounts
 
         user_id, _sep, fingerprint = session_id.partition(":")
-        if not user_id.isdigit() or int(user_id) > DB_INT_MAX:
+        uid = parse_id(user_id)
+        if uid is None:
             return None
-        user = db.session.get(User, int(user_id))
+        user = db.session.get(User, uid)
         if user is None or user.session_fingerprint != fingerprint:
             return None  # the password changed since this session signed in
+        if not accounts.session_is_live(user, session.get(accounts.SESSION_KEY)):
+            return None  # signed out: a saved copy of the cookie opens nothing
         return user
 
     @app.before_request

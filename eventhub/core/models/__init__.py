@@ -46,6 +46,7 @@ from eventhub.core.models.people import (
 )
 from eventhub.core.models.places import Municipality, Organisation
 from eventhub.core.models.project import Project, ProjectTarget
+from eventhub.core.models.security import LoginSession, RateLimitCounter
 from eventhub.core.models.user import AuditEntry, User
 from eventhub.core.models.workshops import WorkshopSeries
 
@@ -71,6 +72,7 @@ __all__ = [
     "Initiative",
     "InitiativeStatus",
     "LabourStatus",
+    "LoginSession",
     "MentoringSession",
     "Municipality",
     "Organisation",
@@ -81,6 +83,7 @@ __all__ = [
     "Project",
     "ProjectTarget",
     "QuestionType",
+    "RateLimitCounter",
     "Registration",
     "RegistrationStatus",
     "Role",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from eventhub.core.db import utcnow
 from eventhub.core.models import Country, Event, EventKind, Municipality, Project
+from eventhub.core.numbers import parse_id
 from eventhub.core.services import capacity
 from eventhub.core.services.capacity import EventAvailability
 from eventhub.core.services.listing import PUBLIC_STATUSES
@@ -108,8 +109,8 @@ def _municipalities_of(country: Country):
 def find_project(reference: str) -> Project | None:
     """A project by its code, or else by its numeric id."""
     project = db.session.scalar(select(Project).where(Project.code == reference))
-    if project is None and reference.isdigit():
-        project = db.session.get(Project, int(reference))
+    if project is None and (project_id := parse_id(reference)) is not None:
+        project = db.session.get(Project, project_id)
     return project
 
 
