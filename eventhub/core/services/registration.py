@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from eventhub.core import metrics
 from eventhub.core.db import begin_write, utcnow
 from eventhub.core.models import (
     AgeBand,
@@ -188,7 +189,11 @@ def _register(
         return SignupResult(Outcome.ALREADY_REGISTERED, existing, notes)
 
     taken, last_queue_no = _places_and_queue(event.id)
-    status = decide(event, taken)
+    try:
+        status = decide(event, taken)
+    except RegistrationRefused:
+        metrics.registration_refused()
+        raise
 
     registration = existing or Registration(event=event, person=person)
     token, token_hash = new_token()
@@ -205,6 +210,7 @@ def _register(
     # The format's part (groups, team) in the same transaction, still under the event's lock.
     notes = formats.after_register(registration, data, created=True)
     messages.registration_received(registration, token)
+    metrics.registration_made(db.session, status.value)
     return SignupResult(Outcome.CREATED, registration, notes)
 
 
