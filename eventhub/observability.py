@@ -285,14 +285,17 @@ def init_error_reports(app: Flask) -> None:
     sentry_sdk.init(
         dsn=dsn,
         environment=app.config.get("SENTRY_ENVIRONMENT") or "production",
-        send_default_pii=False,  # no addresses, cookies, users or bodies
+        # Personal data stays out (sentry-sdk sends none by default): no local variables of
+        # the failing frames either (a form, a person), and before_send scrubs what is left.
+        include_local_variables=False,
         traces_sample_rate=0,
         before_send=_scrub_error_report,
     )
 
 
 def _scrub_error_report(event: dict, _hint: dict) -> dict:
-    """The report keeps the redacted path and our request id; nothing the participant sent."""
+    """The report keeps the redacted path and our request id; nothing the participant sent,
+    and no secret path or address in any text (messages, breadcrumbs, exception values)."""
     req = event.get("request") or {}
     if req.get("url"):
         scheme, _sep, rest = req["url"].partition("://")
@@ -304,9 +307,20 @@ def _scrub_error_report(event: dict, _hint: dict) -> dict:
         req["headers"] = {
             k: v for k, v in req["headers"].items() if k.lower() in ("user-agent", "accept")
         }
+    event.pop("user", None)
     if has_request_context():
         event.setdefault("tags", {})["request_id"] = current_request_id()
-    return event
+    return _scrub_all(event)
+
+
+def _scrub_all(value):
+    if isinstance(value, str):
+        return _scrub(value)
+    if isinstance(value, dict):
+        return {k: _scrub_all(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub_all(v) for v in value]
+    return value
 
 
 # --- wiring -----------------------------------------------------------------------------
