@@ -297,10 +297,6 @@ def _scrub_error_report(event: dict, _hint: dict) -> dict:
     """The report keeps the redacted path and our request id; nothing the participant sent,
     and no secret path or address in any text (messages, breadcrumbs, exception values)."""
     req = event.get("request") or {}
-    if req.get("url"):
-        scheme, _sep, rest = req["url"].partition("://")
-        host, slash, path = rest.partition("/")
-        req["url"] = f"{scheme}://{host}{slash}{redact_path('/' + path)[1:] if slash else ''}"
     for key in ("query_string", "data", "cookies", "env"):
         req.pop(key, None)
     if "headers" in req:
