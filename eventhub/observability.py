@@ -87,12 +87,18 @@ def _scrub(text: str) -> str:
     return mask_emails(redact_path(text))
 
 
+def _scrub_record(record: logging.LogRecord, text: str) -> str:
+    # Development mail written to the console instead of sent (no MAIL_SERVER) is the one
+    # exception: its links are what a developer follows. Production always has a server.
+    return text if getattr(record, "unredacted", False) else _scrub(text)
+
+
 class TextFormatter(logging.Formatter):
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        return _scrub(super().format(record))
+        return _scrub_record(record, super().format(record))
 
 
 # Fields of a request line, copied into the JSON object as they are.
@@ -110,7 +116,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "request_id": getattr(record, "request_id", "-"),
-            "message": _scrub(record.getMessage()),
+            "message": _scrub_record(record, record.getMessage()),
         }
         entry |= {key: getattr(record, key) for key in _REQUEST_FIELDS if hasattr(record, key)}
         if record.exc_info:
@@ -193,6 +199,8 @@ def _finish_request(response: Response) -> Response:
     REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
     REQUEST_SECONDS.labels(endpoint).observe(duration)
     level = logging.DEBUG if endpoint in _QUIET_ENDPOINTS else logging.INFO
+    if not request_log.isEnabledFor(level):
+        return response
     path = loggable_path()
     request_log.log(
         level,

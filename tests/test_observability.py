@@ -18,7 +18,7 @@ from eventhub.core.services import outbox, registration
 from eventhub.core.services.registration import SignupData
 from eventhub.extensions import db
 from tests import factories
-from tests.helpers import manage_link, post_form, sign_in, signup
+from tests.helpers import MANAGE_LINK, manage_link, post_form, sign_in, signup
 
 TOKEN = "scrape-secret-for-tests"
 
@@ -112,6 +112,18 @@ def test_secret_paths_and_query_strings_stay_out_of_the_log(app, client, mailbox
     assert "POST /calendar/me/***.ics (none) 405" in log
     assert token not in log and "not-a-real-token" not in log and "feed-secret" not in log
     assert "aino" not in log.lower() and "?" not in log
+
+
+def test_development_mail_in_the_log_keeps_its_link(app, client, capsys):
+    """Without a mail server (development) the message is written to the log to be followed;
+    the request line of the same signup is still scrubbed."""
+    app.config["MAIL_SERVER"] = None
+    event = factories.event()
+    db.session.commit()
+    signup(client, event.id, email="dev@example.fi")
+    log = capsys.readouterr().err
+    assert "To: dev@example.fi" in log
+    assert MANAGE_LINK.search(log) and "/manage/***" not in log
 
 
 # --- metrics ----------------------------------------------------------------------------

@@ -178,7 +178,13 @@ def _send(messages: list[_Outgoing]) -> list[tuple[_Outgoing, str | None]]:
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         for m in messages:
-            log.info("mail (not sent: no MAIL_SERVER is set)\n%s", _as_text(m))
+            # Development only: the whole message, links included, so that it can be followed
+            # from the console (the log's redaction leaves it alone; see observability).
+            log.info(
+                "mail (not sent: no MAIL_SERVER is set)\n%s",
+                _as_text(m),
+                extra={"unredacted": True},
+            )
         return [(m, None) for m in messages]
     outcomes: list[tuple[_Outgoing, str | None]] = []
     try:
