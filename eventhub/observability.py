@@ -45,6 +45,9 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _WELL_FORMED_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$")
 # View arguments that carry a secret; their value never reaches a log line.
 _SECRET_ARGS = ("token", "secret")
+# Methods counted by name; any other (a scanner's invention) is counted as "other", so that
+# no client can grow the number of time series.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # Polled every few seconds by load balancers and Prometheus: logged only at DEBUG.
 _QUIET_ENDPOINTS = ("health.healthz", "observability.metrics")
 
@@ -196,7 +199,8 @@ def _finish_request(response: Response) -> Response:
     duration = time.perf_counter() - started
     endpoint = request.endpoint or "none"
     response.headers[REQUEST_ID_HEADER] = g.request_id
-    REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+    method = request.method if request.method in _METHODS else "other"
+    REQUESTS.labels(endpoint, method, str(response.status_code)).inc()
     REQUEST_SECONDS.labels(endpoint).observe(duration)
     level = logging.DEBUG if endpoint in _QUIET_ENDPOINTS else logging.INFO
     if not request_log.isEnabledFor(level):

@@ -209,6 +209,20 @@ def test_metrics_count_signups_by_outcome_and_mail_sent(scraper, client, mailbox
     )
 
 
+def test_made_up_methods_cannot_grow_the_metrics(scraper, client):
+    before = _scrape(client)
+    for method in ("BREW", "WHEN", "XYZZY"):
+        assert client.open("/", method=method).status_code == 405
+    after = _scrape(client)
+    labels = {"endpoint": "none", "method": "other", "status": "405"}
+    assert (
+        _value(after, "eventhub_http_requests_total", **labels)
+        - _value(before, "eventhub_http_requests_total", **labels)
+        == 3
+    )
+    assert not any("BREW" in str(key) for key in after)
+
+
 def test_a_registration_rolled_back_is_not_counted(scraper, client):
     event = factories.event()
     db.session.commit()
