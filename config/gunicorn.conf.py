@@ -15,8 +15,11 @@ def on_starting(server):
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory:
         Path(directory).mkdir(parents=True, exist_ok=True)
-        for stale in Path(directory).glob("*.db"):
-            stale.unlink()
+        # Only prometheus_client's own files (counter_<pid>.db, ...), never another .db that
+        # a mistyped directory might hold (an SQLite database).
+        for kind in ("counter", "gauge", "histogram", "summary"):
+            for stale in Path(directory).glob(f"{kind}_*.db"):
+                stale.unlink()
 
 
 def child_exit(server, worker):
