@@ -53,12 +53,26 @@ def _requests_counted(body: str, endpoint: str) -> float:
 
 def test_metrics_add_up_every_gunicorn_worker(tmp_path):
     """Two workers answer 24 requests between them; every scrape, whichever worker answers
-    it, counts all 24 (with one registry per process each would count only its own)."""
+    it, counts all 24 (with one registry per process each would count only its own), and
+    not the counts an earlier run left in the directory."""
     database = f"sqlite:///{tmp_path / 'eventhub.db'}"
     app = create_app({"DATABASE_URL": database}, testing=True)
     with app.app_context():
         db.create_all()
         db.engine.dispose()
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    # An earlier run's counts, left behind: gunicorn's on_starting hook must clear them.
+    earlier = (
+        "from prometheus_client import Counter\n"
+        "Counter('eventhub_http_requests', '', ['endpoint', 'method', 'status'])"
+        ".labels('events.index', 'GET', '200').inc(1000)\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", earlier],
+        env=os.environ | {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
+        check=True,
+    )
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EVENTHUB_", "FLASK_"))}
     env |= {
@@ -66,7 +80,7 @@ def test_metrics_add_up_every_gunicorn_worker(tmp_path):
         "EVENTHUB_SECRET_KEY": "x" * 32,
         "EVENTHUB_METRICS_TOKEN": TOKEN,
         "EVENTHUB_LOG_LEVEL": "WARNING",
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "--workers", "2",
@@ -93,7 +107,6 @@ def test_metrics_add_up_every_gunicorn_worker(tmp_path):
             assert status == 200
             counted.add(_requests_counted(body, "events.index"))
         assert counted == {24}
-        assert list((tmp_path / "metrics").glob("*.db"))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
