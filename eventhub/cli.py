@@ -122,10 +122,12 @@ def failed_mail_command(retry_id: int | None, retry_all: bool) -> None:
     if retry_id is not None or retry_all:
         if retry_all:
             count = failed_mail.retry_all(via="command")
-        elif failed_mail.retry(retry_id, via="command"):
-            count = 1
         else:
-            raise click.ClickException(f"message {retry_id} is not a failed message")
+            try:
+                failed_mail.retry(retry_id, via="command")
+            except failed_mail.RetryRefused:
+                raise click.ClickException(f"message {retry_id} is not a failed message") from None
+            count = 1
         db.session.commit()
         click.echo(f"{count} queued again.")
         report = outbox.deliver_committed()

@@ -15,6 +15,8 @@ from prometheus_client import Counter, Histogram
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from eventhub.extensions import db
+
 REGISTRATIONS = Counter(
     "eventhub_registrations",
     "Registrations by outcome: confirmed, waitlisted, pending (awaits approval), refused.",
@@ -39,9 +41,9 @@ def registration_refused() -> None:
     REGISTRATIONS.labels(outcome="refused").inc()
 
 
-def registration_made(session: Session, status: str) -> None:
+def registration_made(status: str) -> None:
     """A registration with ``status`` was written; it is counted when (and if) it commits."""
-    session.info.setdefault(_COMMITTED_REGISTRATIONS, []).append(status)
+    db.session.info.setdefault(_COMMITTED_REGISTRATIONS, []).append(status)
 
 
 def _count_committed(session: Session) -> None:

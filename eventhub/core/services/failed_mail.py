@@ -12,12 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from eventhub.core.db import utcnow
 from eventhub.core.models import OutboxMessage, OutboxStatus
 from eventhub.core.privacy import mask_emails
 from eventhub.core.services import audit, outbox
+from eventhub.core.services.errors import Refused
 from eventhub.extensions import db
 
 
@@ -86,13 +88,26 @@ def failed(limit: int = 200) -> list[FailedMail]:
     ]
 
 
-def retry(message_id: int, *, user=None, via: str = "page") -> bool:
+class RetryRefused(Refused):
+    """The message is not waiting for a retry (unknown, already queued again, or sent)."""
+
+    @property
+    def message(self) -> str:
+        return _("That message is no longer waiting for a retry.")
+
+
+def retry(message_id: int, *, user=None, via: str = "page") -> None:
     """Queue a failed message again, due now and with its attempts reset; audited.
 
-    Returns False (and changes nothing) when the message is not failed: unknown, already
-    retried, or sent. The caller commits; the message is delivered after the commit.
+    Raises :class:`RetryRefused` (and changes nothing) when the message is not failed. The
+    caller commits; the message is delivered after the commit.
     """
-    changed = db.session.execute(
+    if not _requeue(message_id, user=user, via=via):
+        raise RetryRefused(message_id)
+
+
+def _requeue(message_id: int, *, user, via: str) -> bool:
+    requeued = db.session.scalar(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.FAILED)
         .values(
@@ -101,11 +116,12 @@ def retry(message_id: int, *, user=None, via: str = "page") -> bool:
             next_attempt_at=utcnow(),
             claimed_until=None,
         )
+        .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    if not changed:
+    )
+    if requeued is None:
         return False
-    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    message = db.session.get_one(OutboxMessage, message_id, populate_existing=True)
     audit.record("mail.retry", obj=message, user=user, kind=message.kind, via=via)
     outbox.deliver_after_commit(message)
     return True
@@ -116,4 +132,4 @@ def retry_all(*, user=None, via: str = "page") -> int:
     ids = db.session.scalars(
         select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.FAILED)
     ).all()
-    return sum(retry(message_id, user=user, via=via) for message_id in ids)
+    return sum(_requeue(message_id, user=user, via=via) for message_id in ids)
