@@ -79,3 +79,19 @@ CALENDAR_RECHECK_SECONDS = 5
 # How many reverse proxies stand in front of the app (0: none). With 1, the client address
 # (for rate limits) and scheme come from the proxy's X-Forwarded-For / -Proto headers.
 PROXIES = 0
+
+# Logs: "text" (one readable line per record) or "json" (one JSON object per line, for a log
+# shipper). Every record carries the request's id; see docs/operations.md.
+LOG_FORMAT = "text"
+LOG_LEVEL = "INFO"
+
+# /metrics (Prometheus) answers only these client addresses or networks (after PROXIES is
+# applied), or a request with "Authorization: Bearer <METRICS_TOKEN>". Everyone else gets 404.
+# Empty and None: /metrics is closed.
+METRICS_ALLOW_FROM: list[str] = []
+METRICS_TOKEN = None
+
+# Error reports to Sentry (or a Sentry-compatible server) when set; needs the optional
+# dependency: pip install 'eventhub[sentry]'.
+SENTRY_DSN = None
+SENTRY_ENVIRONMENT = "production"

@@ -24,6 +24,7 @@ from functools import partial
 from flask import current_app
 from sqlalchemy import select
 
+from eventhub.core import metrics
 from eventhub.core.db import begin_write, utcnow
 from eventhub.core.models import (
     Event,
@@ -143,7 +144,11 @@ def _register(
         return SignupResult(Outcome.ALREADY_REGISTERED, existing, notes)
 
     taken, last_queue_no = places_and_queue(event.id)
-    status = decide(event, taken)
+    try:
+        status = decide(event, taken)
+    except RegistrationRefused:
+        metrics.registration_refused()
+        raise
 
     registration = existing or Registration(event=event, person=person)
     token, token_hash = new_token()
@@ -160,6 +165,7 @@ def _register(
     # The format's part (groups, team) in the same transaction, still under the event's lock.
     notes = formats.after_register(registration, data, created=True)
     messages.registration_received(registration, token)
+    metrics.registration_made(status.value)
     return SignupResult(Outcome.CREATED, registration, notes, token)
 
 
