@@ -67,7 +67,7 @@ def listing_feed(kind: EventKind | None) -> FeedLinks:
 def event_feed(event: Event) -> FeedLinks:
     """The feed to follow from an event page: its project's, else all events."""
     if event.project is not None:
-        return feed_links("calendar.project", event.project.name, reference=event.project.code)
+        return feed_links("calendar.project", event.project.name, project_id=event.project.id)
     return listing_feed(None)
 
 

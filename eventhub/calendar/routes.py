@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, request
+from flask import abort, current_app, redirect, request, url_for
 
 from eventhub.calendar import bp
 from eventhub.core.services import ical, listing
@@ -29,9 +29,21 @@ def kind(kind: str):
     return _feed(ical.kind_scope(kind))
 
 
-@bp.route("/project/<reference>.ics")
-def project(reference: str):
-    return _feed(ical.project_scope(reference), must_have_events=True)
+@bp.route("/projects/<int:project_id>.ics")
+def project(project_id: int):
+    return _feed(ical.project_scope(project_id), must_have_events=True)
+
+
+@bp.route("/project/<path:reference>.ics")
+def project_by_code(reference: str):
+    """Where project feeds used to be: by code, which may hold ``/`` (``2024.LV/NVOF/...``),
+    or by id. Subscribed calendars follow the permanent redirect to the id's address."""
+    scope = ical.project_scope_by_reference(reference)
+    if scope is None or not ical.has_public_events(scope):
+        abort(404)
+    query = request.query_string.decode()
+    target = url_for("calendar.project", project_id=scope.project_id)
+    return redirect(f"{target}?{query}" if query else target, 301)
 
 
 @bp.route("/municipality/<int:municipality_id>.ics")

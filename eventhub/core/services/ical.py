@@ -23,8 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,7 +50,7 @@ from eventhub.core.models import (
     Registration,
     RegistrationStatus,
 )
-from eventhub.core.services import search
+from eventhub.core.services import search, vtimezone
 from eventhub.core.services.listing import PUBLIC_STATUSES
 from eventhub.extensions import db
 from eventhub.urls import external_url
@@ -134,10 +133,11 @@ def event_component(
 
 
 def _zoned(moment: datetime, tz: ZoneInfo) -> datetime:
-    """The moment in the event's zone; in UTC when its local time is the second of an
-    ambiguous hour (autumn DST change), which a TZID-local time cannot express."""
+    """The moment in the event's zone; in UTC when its local time falls in the hour the
+    autumn change repeats. A TZID-local time cannot say which of the two it means, and
+    clients disagree on which they pick, so such a moment is written unambiguously."""
     local = moment.astimezone(tz)
-    if local.fold and local.replace(fold=0).utcoffset() != local.utcoffset():
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
         return moment.astimezone(UTC)
     return local
 
@@ -268,11 +268,18 @@ def kind_scope(kind_value: str) -> FeedScope | None:
     return FeedScope(label=label, slug=kind.value, kind=kind)
 
 
-def project_scope(reference: str) -> FeedScope | None:
-    project = search.find_project(reference)
+def project_scope(project_id: int) -> FeedScope | None:
+    """A project's feed, addressed by the project's id: codes may hold ``/``."""
+    project = db.session.get(Project, project_id)
     if project is None:
         return None
     return FeedScope(label=project.name, slug=_slug(project.code), project_id=project.id)
+
+
+def project_scope_by_reference(reference: str) -> FeedScope | None:
+    """A project's feed by code or id, as old feed addresses named it."""
+    project = search.find_project(reference)
+    return project_scope(project.id) if project is not None else None
 
 
 def municipality_scope(municipality_id: int) -> FeedScope | None:
@@ -678,11 +685,8 @@ def vtimezones(years: dict[str, tuple[int, int]]) -> list[bytes]:
     return [_vtimezone(tzid, first, last) for tzid, (first, last) in sorted(years.items())]
 
 
-@lru_cache(maxsize=256)
 def _vtimezone(tzid: str, first_year: int, last_year: int) -> bytes:
-    return icalendar.Timezone.from_tzid(
-        tzid, first_date=date(first_year - 1, 1, 1), last_date=date(last_year + 2, 1, 1)
-    ).to_ical()
+    return vtimezone.vtimezone(tzid, first_year - 1, last_year + 1)
 
 
 class _LRU:
