@@ -332,6 +332,8 @@ def test_feeds_per_kind_project_municipality_and_organisation(client):
     pks = factories.organisation("Pohjois-Karjalan Sosiaaliturvayhdistys ry")
     only_partly = factories.organisation("Latu ry")  # a substring of another's name
     unconfirmed = factories.organisation("Typed by a participant", confirmed=False)
+    kanto.organisations = [pks]
+    both.organisations = [latu, martat]
     workshop = factories.event(
         title="KANTO workshop", kind=EventKind.WORKSHOP, project=kanto, municipality=joensuu
     )
@@ -348,21 +350,27 @@ def test_feeds_per_kind_project_municipality_and_organisation(client):
     assert uids("/calendar/kind/workshop.ics") == {workshop.uid, loose.uid}
     assert uids("/calendar/kind/forum.ics") == {forum.uid}
     assert uids("/calendar/kind/study_trip.ics") == set()
-    assert uids("/calendar/project/KANTO.ics") == {workshop.uid}
-    assert uids(f"/calendar/project/{both.id}.ics") == {forum.uid}
+    assert uids(f"/calendar/projects/{kanto.id}.ics") == {workshop.uid}
+    assert uids(f"/calendar/projects/{both.id}.ics") == {forum.uid}
+    # The old addresses, by code or id, send calendars on to the new one.
+    for old in ("/calendar/project/KANTO.ics?lang=fi", f"/calendar/project/{both.id}.ics"):
+        moved = client.get(old)
+        assert moved.status_code == 301, old
+        assert moved.location.endswith(("?lang=fi", f"/projects/{both.id}.ics"))
     assert uids(f"/calendar/municipality/{kuopio.id}.ics") == {forum.uid}
     assert uids(f"/calendar/organisation/{pks.id}.ics") == {workshop.uid}
     assert uids(f"/calendar/organisation/{latu.id}.ics") == {forum.uid}
     assert uids(f"/calendar/organisation/{martat.id}.ics") == {forum.uid}
     # An organisation with no public events has no feed: ids cannot be probed for names.
     assert client.get(f"/calendar/organisation/{only_partly.id}.ics").status_code == 404
-    named = feed(client, "/calendar/project/KANTO.ics")
+    named = feed(client, f"/calendar/projects/{kanto.id}.ics")
     assert str(named["X-WR-CALNAME"]) == "eventhub – Test project"
     assert str(feed(client, "/calendar/kind/workshop.ics")["NAME"]) == "eventhub – Workshops"
 
     for missing in (
         "/calendar/kind/party.ics",
         "/calendar/project/NOPE.ics",
+        "/calendar/projects/999.ics",
         "/calendar/municipality/999.ics",
         "/calendar/organisation/999.ics",
         f"/calendar/organisation/{unconfirmed.id}.ics",

@@ -50,6 +50,7 @@ from eventhub.core.models import (
     Registration,
     RegistrationStatus,
 )
+from eventhub.core.models.project import project_organisation
 from eventhub.core.services import search, vtimezone
 from eventhub.core.services.listing import PUBLIC_STATUSES
 from eventhub.extensions import db
@@ -293,25 +294,18 @@ def municipality_scope(municipality_id: int) -> FeedScope | None:
     )
 
 
-# How an organiser field lists several organisations: "A ry ja B ry", "A, B & C".
-_SEPARATOR = r"\s*(?:[,;&/+]|\s(?:ja|and|un|och)\s)\s*"
-
-
 def organisation_scope(organisation_id: int) -> FeedScope | None:
-    """The events of the projects an organisation runs: projects whose organiser field names
-    it, alone or in a list. Unconfirmed organisations (typed into a signup form by a
-    participant) have no public feed."""
+    """The events of the projects an organisation runs (``Project.organisations``).
+    Unconfirmed organisations (typed into a signup form by a participant) have no feed."""
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None or not organisation.confirmed:
         return None
-    named = re.compile(
-        rf"(?:^|{_SEPARATOR}){re.escape(organisation.name.strip())}(?:{_SEPARATOR}|$)",
-        re.IGNORECASE,
-    )
     project_ids = tuple(
-        project_id
-        for project_id, organiser in db.session.execute(select(Project.id, Project.organiser))
-        if named.search(organiser.strip())
+        db.session.scalars(
+            select(project_organisation.c.project_id).where(
+                project_organisation.c.organisation_id == organisation.id
+            )
+        )
     )
     return FeedScope(
         label=organisation.name,
