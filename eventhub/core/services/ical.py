@@ -24,6 +24,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -201,13 +202,38 @@ def _add_organizer(vevent: icalendar.Event, project: Project) -> None:
 
 
 def event_calendar(event: Event) -> bytes:
-    """A whole calendar holding one event: the .ics download and the mail attachment."""
+    """A whole calendar holding one event: the .ics download."""
     body = _assemble(
         _header(_line(event.title), source=None),
         [(event.timezone, event.starts_at, event.ends_at)],
         [_cached_vevent(event, _site_key())],
     )
     return body
+
+
+def mail_calendar(event: Event, *, method: str, attendee: str | None = None) -> bytes:
+    """One event as an iTIP message (RFC 5546) for a mail attachment: ``PUBLISH`` for a new
+    or changed event, ``CANCEL`` for a cancelled one, with the same UID and the event's
+    SEQUENCE (which grew with the change), so mail programs update or remove their copy.
+
+    iTIP needs an ORGANIZER: the project's contact address, else the site's sender address.
+    A CANCEL names the recipient as the ATTENDEE it removes; a PUBLISH names none.
+    """
+    vevent = event_component(event, url=external_url("events.detail", event_id=event.id))
+    if "ORGANIZER" not in vevent:
+        name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+        organizer = icalendar.vCalAddress(f"mailto:{address}")
+        organizer.params["CN"] = (
+            _line((event.project.organiser or event.project.name) if event.project else name)
+            or current_app.config["SITE_NAME"]
+        )
+        vevent.add("organizer", organizer)
+    if method == "CANCEL":
+        vevent["STATUS"] = icalendar.vText("CANCELLED")
+        if attendee:
+            vevent.add("attendee", icalendar.vCalAddress(f"mailto:{attendee}"))
+    header = _header(_line(event.title), source=None, method=method)
+    return _assemble(header, [(event.timezone, event.starts_at, event.ends_at)], [vevent.to_ical()])
 
 
 # --- feeds ------------------------------------------------------------------------------
@@ -646,13 +672,16 @@ def personal_feed(person: Person) -> Feed:
 # --- assembly ---------------------------------------------------------------------------
 
 
-def _header(name: str, *, source: str | None) -> bytes:
+def _header(name: str, *, source: str | None, method: str | None = None) -> bytes:
     """VCALENDAR properties, serialised without its END line."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    # No METHOD: a feed or a download is no iTIP message (RFC 5546), which would need an
+    # ORGANIZER in every event; mail attachments carry one (see mail_calendar).
+    if method:
+        calendar.add("method", method)
     calendar.add("name", icalendar.vText(name))
     calendar.add("x-wr-calname", icalendar.vText(name))
     calendar.add("refresh-interval", icalendar.vDuration(REFRESH), parameters={"VALUE": "DURATION"})

@@ -34,7 +34,12 @@ from eventhub.core.models import (
 from eventhub.core.services import capacity, formats, ical, messages
 from eventhub.core.services.capacity import PLACE_HOLDING, Availability
 from eventhub.core.services.organisations import organisation_named
-from eventhub.core.services.tokens import hash_token, new_token
+from eventhub.core.services.tokens import (
+    hash_token,
+    matches_hash,
+    new_token,
+    read_mail_link_token,
+)
 from eventhub.extensions import db
 
 ACTIVE = (*PLACE_HOLDING, RegistrationStatus.WAITLISTED)
@@ -261,11 +266,22 @@ def fill_from_waitlist(event: Event) -> list[Registration]:
 
 
 def by_token(token: str) -> Registration | None:
+    """The registration a manage link names: by the random token given at signup, or by a
+    signed token in later mail (:func:`tokens.mail_link_token`)."""
     if not token or len(token) > 100:
         return None
-    return db.session.scalar(
+    found = db.session.scalar(
         select(Registration).where(Registration.manage_token_hash == hash_token(token))
     )
+    if found is not None or "." not in token:
+        return found
+    signed = read_mail_link_token(token)
+    if signed is None:
+        return None
+    registration = db.session.get(Registration, signed[0])
+    if registration is None or not matches_hash(signed[1], registration.manage_token_hash):
+        return None
+    return registration
 
 
 def update_details(registration: Registration, data: SignupData) -> None:
