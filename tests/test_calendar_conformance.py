@@ -32,7 +32,14 @@ from ical.calendar_stream import IcsCalendarStream
 from sqlalchemy import select
 
 from eventhub.core.db import utcnow
-from eventhub.core.models import Event, EventKind, Municipality, Person, Project
+from eventhub.core.models import (
+    Event,
+    EventKind,
+    Municipality,
+    Person,
+    ProgrammeItem,
+    Project,
+)
 from eventhub.core.services import ical, outbox
 from eventhub.core.services.event_admin import cancel, save_event
 from eventhub.extensions import db
@@ -108,9 +115,21 @@ def build_events(now: datetime) -> list[Event]:
         )
         places[tz] = (project, factories.municipality(town, region=town, country=country))
     events = []
-    for spec in around_changes(now):
+    for i, spec in enumerate(around_changes(now)):
         project, municipality = places[spec["timezone"]]
-        events.append(factories.event(project=project, municipality=municipality, **spec))
+        online = f"https://meet.example.ee/{i}" if i % 4 == 0 else None
+        events.append(
+            factories.event(project=project, municipality=municipality, online_url=online, **spec)
+        )
+    # A forum in each zone has a programme: each session is a VEVENT of its own.
+    for tz in ZONES:
+        forum = next(e for e in events if e.kind == EventKind.FORUM and e.timezone == tz)
+        middle = forum.starts_at + (forum.ends_at - forum.starts_at) / 2
+        for title, start, end in (
+            ("Opening", forum.starts_at, middle),
+            ("Groups", middle, forum.ends_at),
+        ):
+            db.session.add(ProgrammeItem(event=forum, title=title, starts_at=start, ends_at=end))
     db.session.commit()
     return events
 
@@ -158,10 +177,15 @@ def read_strict(body: bytes) -> list:
 
 
 def database_instants() -> dict[str, tuple[int, int]]:
-    return {
+    """Every event's and programme session's UID, with its start and end."""
+    found = {
         uid: (int(start.timestamp()), int(end.timestamp()))
         for uid, start, end in db.session.execute(select(Event.uid, Event.starts_at, Event.ends_at))
     }
+    for item in db.session.scalars(select(ProgrammeItem)):
+        uid = ical.programme_uid(item.event, item.id)
+        found[uid] = (int(item.starts_at.timestamp()), int(item.ends_at.timestamp()))
+    return found
 
 
 def check_instants(calendars: dict[str, tuple[bytes, dict]]) -> int:
@@ -247,9 +271,43 @@ def test_every_calendar_reads_right_in_every_client(app, client, mailbox):
     calendars |= {name: (body, before_changes) for name, body in first.items()}
     calendars |= {name: (body, now_true) for name, body in later.items()}
 
-    assert set(by_uid(calendars["/calendar/all.ics"][0])) == {e.uid for e in events}
+    in_feed = by_uid(calendars["/calendar/all.ics"][0])
+    sessions = db.session.scalars(select(ProgrammeItem)).all()
+    assert set(in_feed) == {e.uid for e in events} | {
+        ical.programme_uid(s.event, s.id) for s in sessions
+    }
+    for session in sessions:
+        vevent = in_feed[ical.programme_uid(session.event, session.id)]
+        assert str(vevent["RELATED-TO"]) == session.event.uid
+        assert vevent["RELATED-TO"].params["RELTYPE"] == "PARENT"
+    online = next(e for e in events if e.online_url)
+    assert str(in_feed[online.uid]["CONFERENCE"]) == online.online_url
+    assert str(in_feed[online.uid]["URL"]).endswith(f"/events/{online.id}")
     compared = check_instants(calendars)
     assert compared >= 4 * 2 * len(events)
+
+
+def test_an_empty_feed_is_a_valid_calendar_and_source_keeps_the_query(client):
+    project = factories.project(code="EMPTY")
+    factories.event(project=project, starts_at=utcnow() - timedelta(days=400))  # long gone
+    db.session.commit()
+    empty = {
+        "/calendar/all.ics?lang=lv": None,
+        "/calendar/kind/study_trip.ics": None,
+        f"/calendar/projects/{project.id}.ics": None,
+    }
+    for url in empty:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        empty[url] = (response.data, {})
+        assert b"BEGIN:VEVENT" not in response.data
+        assert b"METHOD" not in response.data  # a feed is no iTIP message
+        # RFC 5545, 3.6: at least one component; the strict parser insists too.
+        assert IcsCalendarStream.calendar_from_ics(response.data.decode()).timezones
+    assert check_instants(empty) == 0
+    latvian = icalendar.Calendar.from_ical(empty["/calendar/all.ics?lang=lv"][0])
+    assert str(latvian["SOURCE"]) == "http://eventhub.test/calendar/all.ics?lang=lv"
+    assert str(latvian["NAME"]).endswith("Visi pasākumi")
 
 
 def by_uid(body: bytes) -> dict:

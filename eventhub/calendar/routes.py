@@ -67,8 +67,13 @@ def personal(token: str):
 def _feed(scope: ical.FeedScope | None, *, must_have_events: bool = False):
     if scope is None or (must_have_events and not ical.has_public_events(scope)):
         abort(404)
-    source = external_url(request.endpoint, **(request.view_args or {}))
-    feed = ical.public_feed(scope, locale=request.args.get("lang"), source=source)
+    # SOURCE is where the feed is refreshed from: with the query the feed understands
+    # (?lang=lv names it in Latvian), or a refresh would rename it. Only that: any other
+    # query would be a new feed to build and keep.
+    lang = request.args.get("lang")
+    query = {"lang": lang} if lang in current_app.config["LANGUAGES"] else {}
+    source = external_url(request.endpoint, **(request.view_args or {}), **query)
+    feed = ical.public_feed(scope, locale=lang, source=source)
     return _respond(feed)
 
 

@@ -58,6 +58,7 @@ from eventhub.extensions import db
 from eventhub.urls import external_url
 
 PRODID = "-//eventhub//eventhub calendar 1.0//EN"
+EMPTY_FEED_ZONE = "Europe/Helsinki"
 DEFAULT_PAST_DAYS = 90
 CANCELLED_KEPT = timedelta(days=30)
 REFRESH = timedelta(hours=1)
@@ -127,11 +128,57 @@ def event_component(
     if location:
         vevent.add("location", icalendar.vText(location))
     vevent.add("url", url, parameters={"VALUE": "URI"})
+    if event.online_url:
+        # RFC 7986: clients that know it offer a "join" button; URL stays for the others.
+        vevent.add(
+            "conference",
+            _line(event.online_url),
+            parameters={"VALUE": "URI", "FEATURE": "AUDIO,VIDEO"},
+        )
     vevent.add("categories", [event.kind.value])
     vevent.add("status", _status(event, registration_status))
     if event.project is not None:
         _add_organizer(vevent, event.project)
     return vevent
+
+
+def programme_uid(event: Event, item_id: int) -> str:
+    """The UID of a programme session: stable, and distinct from every event's."""
+    local, _at, domain = event.uid.partition("@")
+    return f"{local}-session-{item_id}@{domain or 'eventhub'}"
+
+
+def session_components(event: Event, url: str) -> list[icalendar.Event]:
+    """A forum's programme sessions as VEVENTs of their own, each ``RELATED-TO`` the forum
+    (RFC 5545, 3.8.4.5, a child of it), so calendars show the day's sessions at their
+    times. Their text is the forum's: calendar files are cached per event, not per reader."""
+    from eventhub.core.services import forums
+
+    if event.kind not in forums.PROGRAMME_KINDS:
+        return []
+    sessions = []
+    revised = event.updated_at or utcnow()
+    for item in forums.programme(event.id):
+        vevent = icalendar.Event()
+        vevent.add("uid", programme_uid(event, item.id))
+        vevent.add("dtstamp", revised.astimezone(UTC))
+        vevent.add("last-modified", revised.astimezone(UTC))
+        vevent.add("sequence", event.sequence or 0)
+        vevent.add("dtstart", _zoned(item.starts_at, event.tz))
+        vevent.add("dtend", _zoned(item.ends_at, event.tz))
+        vevent.add("summary", icalendar.vText(f"{_line(item.title)} – {_line(event.title)}"))
+        details = [_CONTROL.sub("", item.description or "").strip(), _line(item.speakers)]
+        details += [f"– {_line(g.name)}" for g in item.groups]
+        details.append(url)
+        vevent.add("description", icalendar.vText("\n".join(d for d in details if d)))
+        place = ", ".join(p for p in (_line(item.room), _location(event)) if p)
+        if place:
+            vevent.add("location", icalendar.vText(place))
+        vevent.add("url", url, parameters={"VALUE": "URI"})
+        vevent.add("related-to", event.uid, parameters={"RELTYPE": "PARENT"})
+        vevent.add("status", _status(event, None))
+        sessions.append(vevent)
+    return sessions
 
 
 def _zoned(moment: datetime, tz: ZoneInfo) -> datetime:
@@ -700,6 +747,10 @@ def _assemble(
     for tzid, starts_at, ends_at in spans:
         first, last = years.get(tzid, (starts_at.year, ends_at.year))
         years[tzid] = (min(first, starts_at.year), max(last, ends_at.year))
+    if not years:
+        # A calendar holds at least one component (RFC 5545, 3.6): an empty feed gets the
+        # zone of the events it is waiting for.
+        years[EMPTY_FEED_ZONE] = (utcnow().year, utcnow().year)
     return b"".join([header, *vtimezones(years), *vevents, _END])
 
 
@@ -763,7 +814,9 @@ def _cached_vevent(event: Event, site: str) -> bytes:
     chunk = cache.get(key) if stable else None
     if chunk is None:
         url = external_url("events.detail", event_id=event.id)
-        chunk = event_component(event, url=url).to_ical()
+        chunk = b"".join(
+            c.to_ical() for c in [event_component(event, url=url), *session_components(event, url)]
+        )
         if stable:
             cache.put(key, chunk)
     return chunk
