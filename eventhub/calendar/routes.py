@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, request, url_for
 
 from eventhub.calendar import bp
+from eventhub.compression import gzip_if_accepted
 from eventhub.core.services import ical, listing
 from eventhub.urls import external_url
 
@@ -90,3 +91,6 @@ def _respond(feed: ical.Feed, *, private: bool = False, disposition: str = "inli
     response.cache_control.max_age = MAX_AGE
     response.headers["Content-Disposition"] = f'{disposition}; filename="{feed.filename}"'
     return response.make_conditional(request)
+
+
+bp.after_request(gzip_if_accepted)
