@@ -660,3 +660,35 @@ def test_finnish_pages_link_feeds_named_in_finnish(client):
     assert finnish
     calendar = feed(client, finnish[0].replace("&amp;", "&"))
     assert str(calendar["X-WR-CALNAME"]) == "eventhub – Kaikki tapahtumat"
+
+
+def test_a_fresh_worker_serves_the_feed_from_stored_calendar_entries(app, client, monkeypatch):
+    from sqlalchemy import func, select
+
+    from eventhub.core.models import EventCalendarEntry
+
+    events = [factories.event(title=f"Talk {i}") for i in range(5)]
+    db.session.commit()
+    warm = client.get("/calendar/all.ics").data
+    stored = db.session.scalar(select(func.count()).select_from(EventCalendarEntry))
+    assert stored == 5
+
+    def fresh_worker():
+        app.extensions.pop(ical._CACHE_KEY, None)
+        app.extensions.pop(ical._MEMO_KEY, None)
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("a stored VEVENT was built again")
+
+    fresh_worker()
+    monkeypatch.setattr(ical, "event_component", never)
+    assert client.get("/calendar/all.ics").data == warm
+
+    # An edit makes the stored entry stale: it is built again, once, and stored.
+    monkeypatch.undo()
+    update_event(events[0], title="Talk renamed")
+    db.session.commit()
+    assert b"Talk renamed" in client.get("/calendar/all.ics").data
+    fresh_worker()
+    monkeypatch.setattr(ical, "event_component", never)
+    assert b"Talk renamed" in client.get("/calendar/all.ics").data

@@ -7,6 +7,7 @@ from flask import abort, current_app, redirect, request, url_for
 from eventhub.calendar import bp
 from eventhub.compression import gzip_if_accepted
 from eventhub.core.services import ical, listing
+from eventhub.extensions import db
 from eventhub.urls import external_url
 
 # Calendar applications poll on their own schedule; five minutes keeps proxies useful
@@ -75,6 +76,7 @@ def _feed(scope: ical.FeedScope | None, *, must_have_events: bool = False):
     query = {"lang": lang} if lang in current_app.config["LANGUAGES"] else {}
     source = external_url(request.endpoint, **(request.view_args or {}), **query)
     feed = ical.public_feed(scope, locale=lang, source=source)
+    db.session.commit()  # VEVENTs built for this feed are kept for other workers
     return _respond(feed)
 
 

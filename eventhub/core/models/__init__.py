@@ -7,7 +7,12 @@ from eventhub.core.models.base import (
     RegistrationStatus,
     Role,
 )
-from eventhub.core.models.event import Event, EventQuestion, QuestionType
+from eventhub.core.models.event import (
+    Event,
+    EventCalendarEntry,
+    EventQuestion,
+    QuestionType,
+)
 from eventhub.core.models.forums import (
     DiscussionGroup,
     GroupChoice,
@@ -56,6 +61,7 @@ __all__ = [
     "Country",
     "DiscussionGroup",
     "Event",
+    "EventCalendarEntry",
     "EventKind",
     "EventQuestion",
     "EventStatus",

@@ -4,8 +4,10 @@ Each event's VEVENT is built once per revision and kept, serialised, in a small 
 cache keyed by everything the bytes depend on (the event's id, ``updated_at`` and
 ``sequence``, its project's ``updated_at``, its municipality's name, and the site's address).
 A feed then only reads those keys from the database and concatenates cached bytes, so a warm
-feed of ten thousand events costs little more than the query. VTIMEZONE components are
-generated from zoneinfo for the years the feed spans, also cached.
+feed of ten thousand events costs little more than the query. The same bytes are stored
+in the database per revision (``EventCalendarEntry``), so a worker that has just started
+reads them rather than building every VEVENT again. VTIMEZONE components are generated from
+zoneinfo for the years the feed spans (services.vtimezone), also cached.
 
 Public feeds hold public events only, and nothing about the people who registered. A
 cancelled event stays in feeds, with ``STATUS:CANCELLED``, for 30 days after it was cancelled
@@ -36,12 +38,15 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
 
 from eventhub.core import labels
 from eventhub.core.db import utcnow
 from eventhub.core.models import (
     Event,
+    EventCalendarEntry,
     EventKind,
     EventStatus,
     Municipality,
@@ -464,7 +469,9 @@ def _forget_changes(session: Session) -> None:
 
 
 def _public_body(scope: FeedScope, now: datetime, header: bytes, site: str) -> bytes:
-    """The feed's bytes: VEVENTs from the cache, the missing ones built in batches."""
+    """The feed's bytes: VEVENTs from this process's cache, else from the database (stored
+    per revision, so a freshly started worker need not build them), else built in batches
+    and stored for the next worker."""
     rows = db.session.execute(
         select(
             Event.id,
@@ -475,21 +482,35 @@ def _public_body(scope: FeedScope, now: datetime, header: bytes, site: str) -> b
             Event.ends_at,
             Project.updated_at,
             Municipality.name,
+            EventCalendarEntry.revision,
         )
         .outerjoin(Project, Event.project_id == Project.id)
         .outerjoin(Municipality, Event.municipality_id == Municipality.id)
+        .outerjoin(EventCalendarEntry, EventCalendarEntry.event_id == Event.id)
         .where(*_in_feed(now), *scope.where())
         .order_by(Event.starts_at, Event.id)
     ).all()
     cache = _cache()
     chunks: dict[int, bytes] = {}
-    missing = []
+    keys: dict[int, tuple] = {}
+    stored, missing = [], []
     for row in rows:
-        hit = cache.get((row[0], row[1], row[2], row[6], row[7], site))
-        if hit is None:
-            missing.append(row[0])
-        else:
+        key = (row[0], row[1], row[2], row[6], row[7], site)
+        hit = cache.get(key)
+        if hit is not None:
             chunks[row[0]] = hit
+            continue
+        keys[row[0]] = key
+        (stored if row[8] == _revision(key) else missing).append(row[0])
+    for start in range(0, len(stored), 500):
+        for event_id, text in db.session.execute(
+            select(EventCalendarEntry.event_id, EventCalendarEntry.vevent).where(
+                EventCalendarEntry.event_id.in_(stored[start : start + 500])
+            )
+        ):
+            chunks[event_id] = text.encode()
+            cache.put(keys[event_id], chunks[event_id])
+    built = {}
     for start in range(0, len(missing), 500):
         for event in db.session.scalars(
             select(Event)
@@ -497,11 +518,40 @@ def _public_body(scope: FeedScope, now: datetime, header: bytes, site: str) -> b
             .options(joinedload(Event.project), joinedload(Event.municipality))
         ).unique():
             chunks[event.id] = _cached_vevent(event, site)
+            built[event.id] = chunks[event.id]
+    _store(built, keys)
     return _assemble(
         header,
         [(row[3], row[4], row[5]) for row in rows],
         [chunks[row[0]] for row in rows if row[0] in chunks],
     )
+
+
+def _revision(key: tuple) -> str:
+    """A stored entry's revision: a digest of what its bytes depend on."""
+    return hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+
+
+def _store(built: dict[int, bytes], keys: dict[int, tuple]) -> None:
+    """Keep built VEVENTs in the database for workers that start later (the caller
+    commits). Two workers storing the same event at once both write the same bytes."""
+    rows = [
+        {"event_id": event_id, "revision": _revision(keys[event_id]), "vevent": chunk.decode()}
+        for event_id, chunk in built.items()
+    ]
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    for start in range(0, len(rows), 500):
+        statement = insert(EventCalendarEntry).values(rows[start : start + 500])
+        db.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[EventCalendarEntry.event_id],
+                set_={
+                    "revision": statement.excluded.revision,
+                    "vevent": statement.excluded.vevent,
+                },
+            )
+        )
 
 
 def event_download(event: Event) -> Feed:
