@@ -18,6 +18,8 @@ from sqlalchemy import select
 
 from eventhub.core.db import utcnow
 from eventhub.core.models import Event, Registration, RegistrationStatus, Role
+from eventhub.core.services import outbox
+from eventhub.core.services import registration as service
 from eventhub.extensions import db
 from tests import factories
 from tests.conftest import csrf_token
@@ -229,13 +231,9 @@ def test_a_mail_link_stops_working_when_a_new_manage_link_is_sent(client, mailbo
     signup(client, event.id, email="aino@example.fi")
     signup(client, event.id, email="pekka@example.fi")
     registration = db.session.scalars(select(Registration).order_by(Registration.id)).first()
-    from eventhub.core.services import registration as service
-
     service.cancel(registration)
     db.session.commit()
     # Pekka's promotion mail carries a signed link (his signup token is long gone).
-    from eventhub.core.services import outbox
-
     outbox.deliver()
     (promoted,) = [m for m in mailbox.to("pekka@example.fi") if "opened up" in m["Subject"]]
     link = next(
