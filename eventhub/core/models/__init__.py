@@ -8,6 +8,7 @@ from eventhub.core.models.base import (
     Role,
 )
 from eventhub.core.models.event import (
+    PUBLIC_STATUSES,
     Event,
     EventCalendarEntry,
     EventQuestion,
@@ -54,6 +55,7 @@ from eventhub.core.models.user import AuditEntry, User
 from eventhub.core.models.workshops import WorkshopSeries
 
 __all__ = [
+    "PUBLIC_STATUSES",
     "AgeBand",
     "AuditEntry",
     "Attendance",

@@ -31,7 +31,7 @@ from eventhub.core.models import (
 )
 from eventhub.core.services import audit
 from eventhub.core.services.capacity import PLACE_HOLDING
-from eventhub.core.services.registration import ACTIVE, lock_event
+from eventhub.core.services.signup import ACTIVE, lock_event
 from eventhub.extensions import db
 
 FIELD_PREFIX = "item_"  # format_data keys: item_<programme item id> -> group id or ""
@@ -133,7 +133,7 @@ def parse_choices(format_data: Mapping[str, object]) -> dict[int, int | None]:
             continue
         try:
             item_id = int(key.removeprefix(FIELD_PREFIX))
-            choices[item_id] = int(value) if value not in (None, "") else None
+            choices[item_id] = int(str(value)) if value not in (None, "") else None
         except (TypeError, ValueError):
             continue
     return choices
@@ -445,3 +445,22 @@ def programmes_json(events: Sequence[Event]) -> dict[int, list[dict]]:
     found = programmes([e.id for e in events if e.kind in PROGRAMME_KINDS])
     places = group_places([item for items in found.values() for item in items])
     return {e.id: programme_json(e, found.get(e.id, []), places) for e in events}
+
+
+def calendar_sessions(event: Event) -> list:
+    """The programme as sessions for calendars (see ``formats.CalendarSession``)."""
+    from eventhub.core.services.formats import CalendarSession
+
+    return [
+        CalendarSession(
+            id=item.id,
+            title=item.title,
+            starts_at=item.starts_at,
+            ends_at=item.ends_at,
+            room=item.room,
+            speakers=item.speakers,
+            description=item.description,
+            groups=tuple(g.name for g in item.groups),
+        )
+        for item in programme(event.id)
+    ]

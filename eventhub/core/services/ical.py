@@ -57,7 +57,7 @@ from eventhub.core.models import (
     RegistrationStatus,
 )
 from eventhub.core.models.project import project_organisation
-from eventhub.core.services import search, vtimezone
+from eventhub.core.services import formats, search, vtimezone
 from eventhub.core.services.listing import PUBLIC_STATUSES
 from eventhub.extensions import db
 from eventhub.urls import external_url
@@ -157,13 +157,9 @@ def session_components(event: Event, url: str) -> list[icalendar.Event]:
     """A forum's programme sessions as VEVENTs of their own, each ``RELATED-TO`` the forum
     (RFC 5545, 3.8.4.5, a child of it), so calendars show the day's sessions at their
     times. Their text is the forum's: calendar files are cached per event, not per reader."""
-    from eventhub.core.services import forums
-
-    if event.kind not in forums.PROGRAMME_KINDS:
-        return []
     sessions = []
     revised = event.updated_at or utcnow()
-    for item in forums.programme(event.id):
+    for item in formats.calendar_sessions(event):
         vevent = icalendar.Event()
         vevent.add("uid", programme_uid(event, item.id))
         vevent.add("dtstamp", revised.astimezone(UTC))
@@ -173,7 +169,7 @@ def session_components(event: Event, url: str) -> list[icalendar.Event]:
         vevent.add("dtend", _zoned(item.ends_at, event.tz))
         vevent.add("summary", icalendar.vText(f"{_line(item.title)} – {_line(event.title)}"))
         details = [_CONTROL.sub("", item.description or "").strip(), _line(item.speakers)]
-        details += [f"– {_line(g.name)}" for g in item.groups]
+        details += [f"– {_line(name)}" for name in item.groups]
         details.append(url)
         vevent.add("description", icalendar.vText("\n".join(d for d in details if d)))
         place = ", ".join(p for p in (_line(item.room), _location(event)) if p)
@@ -207,20 +203,14 @@ def _summary(event: Event, registration_status: RegistrationStatus | None) -> st
 
 
 def _description(event: Event, url: str) -> str:
+    """The description, then what the event's format adds (a forum's programme: editing it
+    moves ``updated_at``, so the cached VEVENT is rebuilt), the online link and the page."""
     text = _CONTROL.sub("", (event.description or "").replace("\r\n", "\n").replace("\r", "\n"))
-    parts = [text.strip(), _CONTROL.sub("", _programme(event))]
+    parts = [text.strip(), _CONTROL.sub("", formats.calendar_text(event))]
     if event.online_url:
         parts.append(_line(event.online_url))
     parts.append(url)
     return "\n\n".join(p for p in parts if p)
-
-
-def _programme(event: Event) -> str:
-    """A forum's programme, from the forums service; editing it moves ``updated_at``, so
-    the cached VEVENT is rebuilt."""
-    from eventhub.core.services import forums
-
-    return forums.programme_text(event) if event.kind in forums.PROGRAMME_KINDS else ""
 
 
 def _location(event: Event) -> str:
@@ -417,7 +407,13 @@ def public_feed(scope: FeedScope, *, locale: str | None = None, source: str | No
     with force_locale(_locale(locale)):
         name = f"{current_app.config['SITE_NAME']} – {scope.label}"
     site = _site_key()
-    key = (scope.slug, scope.kind, scope.project_id, scope.municipality_id, scope.project_ids)
+    key: tuple = (
+        scope.slug,
+        scope.kind,
+        scope.project_id,
+        scope.municipality_id,
+        scope.project_ids,
+    )
     key += (name, source, site)
     memo = _memo()
     built: _BuiltFeed | None = memo.get(key)
@@ -493,7 +489,8 @@ def _public_body(scope: FeedScope, now: datetime, header: bytes, site: str) -> b
     cache = _cache()
     chunks: dict[int, bytes] = {}
     keys: dict[int, tuple] = {}
-    stored, missing = [], []
+    stored: list[int] = []
+    missing: list[int] = []
     for row in rows:
         key = (row[0], row[1], row[2], row[6], row[7], site)
         hit = cache.get(key)
@@ -883,7 +880,9 @@ def _past_days() -> int:
 
 def _locale(wanted: str | None) -> str:
     languages = current_app.config["LANGUAGES"]
-    return wanted if wanted in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    if wanted is not None and wanted in languages:
+        return wanted
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def _etag(body: bytes) -> str:

@@ -141,6 +141,8 @@ def _send(kind: str, registration: Registration, token: str | None = None) -> No
         attachments.append(_calendar_attachment(event, registration))
     if qr is not None:
         attachments.append(qr)
+    # A registered person always has an address (walk-ins are not registrations).
+    assert registration.person.email is not None
     enqueue(
         kind=kind,
         recipient=registration.person.email,
@@ -169,6 +171,7 @@ def organiser_message(
         }
         text = render_template("mail/organiser_message.txt", body=body, **context)
         html = render_template("mail/organiser_message.html", body=body_html, **context)
+    assert registration.person.email is not None  # registered people have an address
     enqueue(
         kind="organiser_message",
         recipient=registration.person.email,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from eventhub.core.db import utcnow
@@ -97,7 +97,7 @@ def result_state(filters: EventFilters) -> tuple:
 
 
 def _conditions(filters: EventFilters) -> list:
-    conditions = [Event.status.in_(PUBLIC_STATUSES)]
+    conditions: list[ColumnElement[bool]] = [Event.status.in_(PUBLIC_STATUSES)]
     if filters.event_id is not None:
         conditions.append(Event.id == filters.event_id)  # past or not
     else:

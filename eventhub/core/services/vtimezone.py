@@ -148,9 +148,7 @@ def vtimezone(tzid: str, first_year: int, last_year: int) -> bytes:
         timezone.add_component(component)
         return timezone.to_ical()
     last_year_seen = found[-1].at.year
-    components = []
-    for group in _groups(found):
-        components.append(_component(group, continues=group[-1].at.year == last_year_seen))
-    for component in sorted(components, key=lambda c: c["DTSTART"].dt):
-        timezone.add_component(component)
+    groups = sorted(_groups(found), key=lambda group: group[0].at)
+    for group in groups:
+        timezone.add_component(_component(group, continues=group[-1].at.year == last_year_seen))
     return timezone.to_ical()
