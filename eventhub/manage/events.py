@@ -92,6 +92,10 @@ def event(event_id: int):
 def edit_event(event_id: int):
     event = access.event_to_manage(current_user, event_id)
     form = _event_form(obj=_FormValues(event))
+    form.stored = {
+        name: getattr(event, name)
+        for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+    }
     if form.validate_on_submit():
         access.project_to_manage(current_user, int(form.project.data))
         try:

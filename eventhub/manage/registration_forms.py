@@ -73,7 +73,8 @@ class MessageForm(FlaskForm):
     body = TextAreaField(
         _l("Message"),
         description=_l(
-            "Sent as you write it. The event's time and place are added below your message."
+            "Sent as you write it, greeting and all. The event's time and place and each "
+            "participant's own link to their registration are added below your message."
         ),
         validators=[DataRequired(_l("Please write the message.")), Length(max=10000)],
         render_kw={"rows": 10},

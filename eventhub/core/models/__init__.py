@@ -8,7 +8,13 @@ from eventhub.core.models.base import (
     Role,
 )
 from eventhub.core.models.door import DoorDevice, DoorTap, TapKind, TapOutcome
-from eventhub.core.models.event import PUBLIC_STATUSES, Event, EventQuestion, QuestionType
+from eventhub.core.models.event import (
+    PUBLIC_STATUSES,
+    Event,
+    EventCalendarEntry,
+    EventQuestion,
+    QuestionType,
+)
 from eventhub.core.models.forums import (
     DiscussionGroup,
     GroupChoice,
@@ -61,6 +67,7 @@ __all__ = [
     "DoorDevice",
     "DoorTap",
     "Event",
+    "EventCalendarEntry",
     "EventKind",
     "EventQuestion",
     "EventStatus",

@@ -9,7 +9,7 @@ from sqlalchemy import Column, Date, ForeignKey, Numeric, String, Table, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.core.models.base import EventKind, Timestamps, str_enum
-from eventhub.core.models.places import Municipality
+from eventhub.core.models.places import Municipality, Organisation
 from eventhub.extensions import db
 
 project_municipality = Table(
@@ -17,6 +17,15 @@ project_municipality = Table(
     db.metadata,
     Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
     Column("municipality_id", ForeignKey("municipality.id"), primary_key=True),
+)
+
+# The organisations that run a project (its organiser, or each partner of a joint project):
+# an organisation's calendar feed holds the events of these projects.
+project_organisation = Table(
+    "project_organisation",
+    db.metadata,
+    Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
+    Column("organisation_id", ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
@@ -44,6 +53,9 @@ class Project(Timestamps, db.Model):
     collects_background: Mapped[bool] = mapped_column(default=False)
 
     municipalities: Mapped[list[Municipality]] = relationship(secondary=project_municipality)
+    organisations: Mapped[list[Organisation]] = relationship(
+        secondary=project_organisation, order_by="Organisation.name"
+    )
     targets: Mapped[list[ProjectTarget]] = relationship(
         back_populates="project", cascade="all, delete-orphan"
     )

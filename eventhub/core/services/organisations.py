@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
-from eventhub.core.models import Organisation
+from eventhub.core.models import Organisation, Project
 from eventhub.extensions import db
 
 
@@ -43,3 +45,23 @@ def confirmed_names(limit: int = 1000) -> list[str]:
             .limit(limit)
         )
     )
+
+
+# How an organiser field lists several organisations: "A ry ja B ry", "A, B & C".
+_SEPARATOR = re.compile(r"\s*(?:[,;&/+]|\s(?:ja|and|un|och|ning)\s)\s*", re.IGNORECASE)
+
+
+def names_in(organiser: str) -> list[str]:
+    """The organisation names an organiser field lists."""
+    return [name for name in (n.strip() for n in _SEPARATOR.split(organiser or "")) if name]
+
+
+def run_by(project: Project, names: list[str]) -> None:
+    """Link the project to the organisations that run it, confirmed ones of these names
+    (created when missing: an organiser typed them). Their calendar feeds then hold the
+    project's events. The caller commits."""
+    project.organisations = [
+        organisation
+        for name in dict.fromkeys(names)
+        if (organisation := organisation_named(name, confirmed=True)) is not None
+    ]

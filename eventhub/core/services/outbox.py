@@ -90,6 +90,7 @@ def enqueue(
     body_html: str | None = None,
     attachments: Sequence[MailAttachment] = (),
     after_response: bool = False,
+    reply_to: str | None = None,
 ) -> OutboxMessage:
     """Queue a message in the current transaction. Nothing is sent before the commit.
 
@@ -99,6 +100,7 @@ def enqueue(
     message = OutboxMessage(
         kind=kind,
         recipient=recipient,
+        reply_to=reply_to,
         subject=subject,
         body_text=body_text,
         body_html=body_html,
@@ -173,6 +175,7 @@ class _Outgoing:
     body_text: str
     body_html: str | None
     attachments: list
+    reply_to: str | None = None
 
 
 def _claim(ids: Sequence[int] | None, limit: int) -> list[_Outgoing]:
@@ -202,7 +205,14 @@ def _claim(ids: Sequence[int] | None, limit: int) -> list[_Outgoing]:
         m.claimed_until = now + timedelta(seconds=CLAIM_SECONDS)
         claimed.append(
             _Outgoing(
-                m.id, m.attempts, m.recipient, m.subject, m.body_text, m.body_html, m.attachments
+                m.id,
+                m.attempts,
+                m.recipient,
+                m.subject,
+                m.body_text,
+                m.body_html,
+                m.attachments,
+                m.reply_to,
             )
         )
     session.commit()
@@ -363,8 +373,9 @@ def _describe(exc: BaseException) -> str:
 
 
 def _as_flask_mail(m: _Outgoing) -> Message:
-    if "\r" in m.recipient or "\n" in m.recipient:
-        raise smtplib.SMTPRecipientsRefused({m.recipient: (501, b"line break in address")})
+    for address in (m.recipient, m.reply_to or ""):
+        if "\r" in address or "\n" in address:
+            raise smtplib.SMTPRecipientsRefused({m.recipient: (501, b"line break in address")})
     message = _Message(
         # Folded to one line: text an organiser typed (an event title) must never be able
         # to start a header of its own.
@@ -372,6 +383,7 @@ def _as_flask_mail(m: _Outgoing) -> Message:
         recipients=[m.recipient],
         body=m.body_text,
         html=m.body_html,
+        reply_to=m.reply_to,
         extra_headers={"Auto-Submitted": "auto-generated"},
     )
     for a in m.attachments:

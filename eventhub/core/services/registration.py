@@ -13,15 +13,11 @@ numbers record arrival order; the waiting list is served strictly first come, fi
 
 from __future__ import annotations
 
-import base64
 import enum
-import hashlib
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from flask import current_app
 from sqlalchemy import select
 
 from eventhub.core import metrics
@@ -51,7 +47,13 @@ from eventhub.core.services.signup import (
     places_and_queue,
     public_status,
 )
-from eventhub.core.services.tokens import hash_token, new_token
+from eventhub.core.services.tokens import (
+    hash_token,
+    mail_link_token,
+    matches_hash,
+    new_token,
+    read_mail_link_token,
+)
 from eventhub.extensions import db
 
 __all__ = [
@@ -222,45 +224,31 @@ def fill_from_waitlist(event: Event) -> list[Registration]:
 
 
 def by_token(token: str) -> Registration | None:
-    """The registration a manage link opens: the link mailed at signup (its hash is stored)
-    or a :func:`lasting_token` mailed later. None for anything else."""
+    """The registration a manage link names: by the random token given at signup, or by a
+    signed token in later mail (:func:`tokens.mail_link_token`)."""
     if not token or len(token) > 100:
         return None
     found = db.session.scalar(
         select(Registration).where(Registration.manage_token_hash == hash_token(token))
     )
-    if found is not None:
+    if found is not None or "." not in token:
         return found
-    registration_id, sep, _signature = token.partition(LASTING_SEPARATOR)
-    if not sep or not registration_id.isdigit() or len(registration_id) > 10:
+    signed = read_mail_link_token(token)
+    if signed is None:
         return None
-    candidate = db.session.get(Registration, int(registration_id))
-    if candidate is None or not hmac.compare_digest(lasting_token(candidate), token):
+    registration = db.session.get(Registration, signed[0])
+    if registration is None or not matches_hash(signed[1], registration.manage_token_hash):
         return None
-    return candidate
-
-
-LASTING_SEPARATOR = "x"
+    return registration
 
 
 def lasting_token(registration: Registration) -> str:
-    """A manage link that can be mailed again and again without revoking any other.
-
-    Only the hash of the signup link is stored, so it cannot be sent twice; this one is
-    derived from the registration (its id and that hash) with the app's secret key, the
-    same every time. Sending it again (a repeat signup, "lost your link?") therefore never
-    breaks a link the participant already has, and a stranger who types their address can
-    only make them receive another mail. Anonymising a registration (retention) changes
-    the stored hash and so ends these links too. Written by hand (hmac, 10 lines): the
-    token must be bound to the stored hash, which itsdangerous's timestamped serialisers
-    would add nothing to.
-    """
-    key = current_app.config["SECRET_KEY"]
-    key = key.encode() if isinstance(key, str) else key
-    message = f"manage-link:{registration.id}:{registration.manage_token_hash}".encode()
-    digest = hmac.new(key, message, hashlib.sha256).digest()[:24]
-    signature = base64.urlsafe_b64encode(digest).decode().rstrip("=")
-    return f"{registration.id}{LASTING_SEPARATOR}{signature}"
+    """A manage link that can be mailed again and again without revoking any other: a repeat
+    signup or "lost your link?" never breaks a link the participant already has, and a
+    stranger who types their address can only make them receive another mail. It is the
+    signed link of later mail (:func:`tokens.mail_link_token`), bound to the stored hash, so
+    anonymising a registration (retention) ends it too."""
+    return mail_link_token(registration.id, registration.manage_token_hash)
 
 
 def registrations_of(email: str) -> list[Registration]:
