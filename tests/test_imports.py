@@ -318,7 +318,7 @@ def test_attendance_sheet_adds_walk_ins_and_checks_in_the_registered_without_mai
     db.session.commit()
     mailbox.clear()
     data = (
-        "Name,Email,Organisation,Municipality,Gender,Age group,Labour market status\r\n"
+        "Name,Email,Organisation,Municipality,Gender,Age band,Labour-market status\r\n"
         "Aino Korhonen,AINO@example.fi,Kyläyhdistys ry,Joensuu,,,\r\n"
         "Pekka Virtanen,pekka@example.fi,,Lieksa,Man,30-54,Employed\r\n"
         "Liisa,,,,nainen,,\r\n"

@@ -15,16 +15,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from eventhub.core.models import Event, InitiativeStatus
+from eventhub.core import labels
+from eventhub.core.models import Event
 from eventhub.core.services import hackathons
 from eventhub.manage.forms import choices as select_choices
 
-INITIATIVE_STATUS_LABELS = {
-    InitiativeStatus.IDEA: _l("Idea"),
-    InitiativeStatus.LAUNCHED: _l("Launched"),
-    InitiativeStatus.CONTINUED: _l("Continued"),
-    InitiativeStatus.ENDED: _l("Ended"),
-}
+INITIATIVE_STATUS_LABELS = labels.INITIATIVE_STATUS_LABELS
 
 
 def challenge_choices(event_id: int) -> list[SelectChoice]:

@@ -107,8 +107,8 @@ COLUMNS: dict[ImportKind, tuple[ImportColumn, ...]] = {
         ImportColumn("organisation", _l("Organisation")),
         ImportColumn("municipality", _l("Municipality")),
         ImportColumn("gender", _l("Gender"), background=True),
-        ImportColumn("age_band", _l("Age group"), background=True),
-        ImportColumn("labour_status", _l("Labour market status"), background=True),
+        ImportColumn("age_band", _l("Age band"), background=True),
+        ImportColumn("labour_status", _l("Labour-market status"), background=True),
     ),
     ImportKind.GUIDANCE: (
         ImportColumn("date", _l("Date"), required=True),
