@@ -116,7 +116,9 @@ class Placement(enum.StrEnum):
     PLACE_OR_WAITLIST = "place_or_waitlist"  # a place if one is free, else the waiting list
 
 
-def register_by_organiser(event_id: int, data: SignupData, placement: Placement) -> SignupResult:
+def register_by_organiser(
+    event_id: int, data: SignupData, placement: Placement, *, notify: bool = True
+) -> SignupResult:
     """An organiser registers someone by hand (a phone call, a paper form).
 
     The same rules as :func:`register` except: the registration window does not apply and no
@@ -125,11 +127,12 @@ def register_by_organiser(event_id: int, data: SignupData, placement: Placement)
     list only if the organiser chose :attr:`Placement.PLACE_OR_WAITLIST` (even when the event
     has no public waiting list), otherwise :class:`RegistrationRefused` (``FULL``). Drafts and
     cancelled events are refused. A cancelled or rejected registration of the same person is
-    taken up again; an active one is returned as ``ALREADY_REGISTERED``, with no mail. The
+    taken up again; an active one is returned as ``ALREADY_REGISTERED``, with no mail. With
+    ``notify`` False the person is sent nothing (a past event entered from paper). The
     caller commits.
     """
     decide = partial(_organiser_status, placement=placement)
-    return _register(event_id, data, decide, blocking=ACTIVE, resend_link=False)
+    return _register(event_id, data, decide, blocking=ACTIVE, resend_link=False, notify=notify)
 
 
 def _public_status(event: Event, taken: int) -> RegistrationStatus:
@@ -162,6 +165,7 @@ def _register(
     *,
     blocking: tuple[RegistrationStatus, ...],
     resend_link: bool = True,
+    notify: bool = True,
 ) -> SignupResult:
     """The one way a registration is made: ``decide`` gives its status from the event and
     its places taken, under the event's lock, or raises :class:`RegistrationRefused`."""
@@ -204,7 +208,8 @@ def _register(
     db.session.flush()
     # The format's part (groups, team) in the same transaction, still under the event's lock.
     notes = formats.after_register(registration, data, created=True)
-    messages.registration_received(registration, token)
+    if notify:
+        messages.registration_received(registration, token)
     return SignupResult(Outcome.CREATED, registration, notes)
 
 
