@@ -34,7 +34,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from eventhub.core import labels
 from eventhub.core.db import utcnow
@@ -687,16 +687,20 @@ def confirm(user: User, batch: ImportBatch) -> ImportBatch:
         ImportKind.PAST_EVENTS: _add_past_events,
     }[batch.kind]
     created, extra = add(user, project, batch, rows)
-    db.session.add_all(
-        ImportedRow(
-            batch_id=batch.id,
-            project_id=project.id,
-            kind=batch.kind,
-            row_key=row["key"],
-            object_id=object_id,
+    if rows:
+        db.session.execute(
+            insert(ImportedRow),
+            [
+                {
+                    "batch_id": batch.id,
+                    "project_id": project.id,
+                    "kind": batch.kind,
+                    "row_key": row["key"],
+                    "object_id": object_id,
+                }
+                for row, object_id in zip(rows, created, strict=True)
+            ],
         )
-        for row, object_id in zip(rows, created, strict=True)
-    )
     batch.rows_added = len(rows)
     batch.rows_existing = batch.rows_in_file - len(rows)
     batch.staged = extra  # the parsed rows are no longer needed; what undo needs stays
@@ -753,31 +757,43 @@ def _organisation_lookup(names: Iterable[str]) -> dict[str, Organisation]:
 def _add_guidance(
     user: User, project: Project, batch: ImportBatch, rows: list[dict]
 ) -> tuple[list[int], dict]:
+    """Sessions and their topics as two multi-row INSERTs (a guidance log runs to thousands
+    of rows; one ORM object per row took most of the time of an import)."""
     created_orgs: list[Organisation] = []
     organisation = _organisations(
         _organisation_lookup(r["organisation"] for r in rows), created_orgs
     )
-    sessions = [
-        GuidanceSession(
-            project_id=project.id,
-            organisation=organisation(r["organisation"], r["municipality_id"]),
-            held_on=date.fromisoformat(r["held_on"]),
-            duration_minutes=r["duration"],
-            given_by_id=user.id,
-            note=r["note"],
-        )
-        for r in rows
-    ]
-    db.session.add_all(sessions)
-    db.session.flush()
+    orgs = [organisation(r["organisation"], r["municipality_id"]) for r in rows]
+    db.session.flush()  # new organisations get their ids
+    if not rows:
+        return [], {"organisations": [o.id for o in created_orgs]}
+    table = GuidanceSession.__table__
+    now = utcnow()
+    ids = list(
+        db.session.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True),
+            [
+                {
+                    "project_id": project.id,
+                    "organisation_id": org.id,
+                    "held_on": date.fromisoformat(r["held_on"]),
+                    "duration_minutes": r["duration"],
+                    "given_by_id": user.id,
+                    "note": r["note"],
+                    "created_at": now,
+                }
+                for r, org in zip(rows, orgs, strict=True)
+            ],
+        ).scalars()
+    )
     links = [
-        {"session_id": s.id, "topic_id": topic_id}
-        for s, r in zip(sessions, rows, strict=True)
+        {"session_id": session_id, "topic_id": topic_id}
+        for session_id, r in zip(ids, rows, strict=True)
         for topic_id in r["topic_ids"]
     ]
     if links:
         db.session.execute(guidance_session_topic.insert(), links)
-    return [s.id for s in sessions], {"organisations": [o.id for o in created_orgs]}
+    return ids, {"organisations": [o.id for o in created_orgs]}
 
 
 def _add_attendance(
