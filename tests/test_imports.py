@@ -391,3 +391,27 @@ def test_imports_of_another_project_are_not_found(setup, client):
         == 404
     )
     assert client.get(f"/organiser/projects/{other.id}/imports").status_code == 200
+
+
+def test_a_confirm_that_fails_half_way_writes_none_of_the_rows(setup, client):
+    """All rows or none: the second row's person was recorded at the event between the
+    preview and the confirm, so the first row is not kept either."""
+    project, _ = setup
+    event = factories.event(project_id=project.id, starts_at=utcnow() - timedelta(days=2))
+    db.session.commit()
+    data = b"Name,Email\r\nAino,aino@example.fi\r\nPekka,pekka@example.fi\r\n"
+    token, _page = preview_of(client, upload(client, project, data, "s.csv", "attendance", event))
+    pekka = Person(name="Pekka", email="pekka@example.fi", email_normalised="pekka@example.fi")
+    db.session.add(pekka)
+    db.session.flush()
+    db.session.add(Attendance(event_id=event.id, person_id=pekka.id, walk_in_name="Pekka"))
+    db.session.commit()
+    refused = confirm(client, token)
+    assert refused.status_code == 303
+    page = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "Row 3: this person has been recorded at the event meanwhile" in page
+    assert count(Attendance) == 1  # only the walk-in recorded meanwhile
+    assert db.session.scalar(select(func.count()).where(Person.name == "Aino")) == 0
+    assert db.session.scalar(select(ImportBatch.status).where(ImportBatch.token == token)) == (
+        ImportStatus.STAGED
+    )
