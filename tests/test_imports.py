@@ -32,8 +32,10 @@ from eventhub.core.models import (
     Registration,
     RegistrationStatus,
     Role,
+    SurveyInstrument,
     normalise_email,
 )
+from eventhub.core.services import surveys
 from eventhub.core.services.tokens import new_token
 from eventhub.extensions import db
 from tests import factories
@@ -338,6 +340,11 @@ def test_attendance_sheet_adds_walk_ins_and_checks_in_the_registered_without_mai
     )
     assert rows[2].walk_in_name == "Liisa" and rows[2].gender == "woman"  # Finnish label
     assert count(OutboxMessage) == 0 and mailbox.messages == []  # imported people get no mail
+    # Not even the survey after the event, though Aino registered herself.
+    db.session.add(SurveyInstrument(project_id=project.id, name="Palaute", statements=["Hyvä"]))
+    db.session.get(Event, event.id).closed_at = utcnow()
+    db.session.commit()
+    assert surveys.queue_invitations() == 0
 
     # Once recorded, the same sheet adds nobody.
     _t, page = preview_of(client, upload(client, project, data, "sheet.csv", "attendance", event))
