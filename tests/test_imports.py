@@ -209,7 +209,7 @@ def test_template_comes_in_the_ui_language_and_reads_back(setup, client):
 
     csv_template = client.get(f"/organiser/projects/{project.id}/imports/template/attendance.csv")
     text = csv_template.data.decode("utf-8-sig")
-    assert text.startswith("Nimi;")
+    assert text.startswith("Nimi,")
     assert "Sukupuoli" in text  # the project collects ESF+ background
 
 

@@ -25,7 +25,7 @@ from wtforms.validators import (
 from eventhub.core import labels
 from eventhub.core.models import Event
 from eventhub.core.services import hackathons
-from eventhub.manage.forms import choices as select_choices
+from eventhub.web.forms import choices as select_choices
 
 INITIATIVE_STATUS_LABELS = labels.INITIATIVE_STATUS_LABELS
 

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from eventhub.core.models import Event, Municipality
 from eventhub.core.services import organisations
 from eventhub.extensions import db
-from eventhub.manage.forms import choices
+from eventhub.web.forms import choices
 
 
 class WalkInForm(FlaskForm):

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Optional
 
 from eventhub.core.models import ImportKind
 from eventhub.core.services.imports import KIND_LABELS
-from eventhub.manage.forms import choices
+from eventhub.web.forms import choices
 
 
 class ImportForm(FlaskForm):

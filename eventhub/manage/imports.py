@@ -6,14 +6,9 @@ in the session cookie. Rules live in core.services.imports.
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 
 from eventhub.core.db import utcnow
@@ -22,9 +17,10 @@ from eventhub.core.services import access
 from eventhub.core.services import imports as service
 from eventhub.extensions import db
 from eventhub.manage import bp
-from eventhub.manage.decorators import manager_required
-from eventhub.manage.forms import choices
 from eventhub.manage.import_forms import ImportForm
+from eventhub.web.decorators import manager_required
+from eventhub.web.exports import Sheet, to_csv, to_xlsx
+from eventhub.web.forms import choices
 
 UPLOAD_ENDPOINTS = {"manage.imports"}
 
@@ -186,29 +182,20 @@ def import_template(project_id: int, kind: str, ext: str):
         import_kind = ImportKind(kind)
     except ValueError:
         abort(404)
-    header = service.template_header(import_kind, project)
+    sheet = Sheet(import_kind.value, str(service.KIND_LABELS[import_kind])[:31],
+                  service.template_header(import_kind, project))  # fmt: skip
     name = f"{import_kind.value}-template"
     if ext == "csv":
-        out = io.StringIO()
-        csv.writer(out, delimiter=";", lineterminator="\r\n").writerow(header)
-        return Response(
-            out.getvalue().encode("utf-8-sig"),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
-    if ext != "xlsx":
+        body, mimetype = to_csv(sheet), "text/csv"
+    elif ext == "xlsx":
+        body = to_xlsx([sheet])
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
         abort(404)
-    book = Workbook()
-    sheet = book.active
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    out = io.BytesIO()
-    book.save(out)
     return Response(
-        out.getvalue(),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}.{ext}"'},
     )
 
 

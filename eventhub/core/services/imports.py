@@ -321,8 +321,8 @@ def _count(cell: Any, what: str, *, positive: bool = False, hours: bool = False)
             _("%(what)s must be a whole number, not “%(value)s”.", what=what, value=text)
         )
     if hours and re.fullmatch(r"\d{1,2}:\d{2}", text):
-        hours, minutes = text.split(":")
-        value = int(hours) * 60 + int(minutes)
+        hours_part, minutes_part = text.split(":")
+        value = int(hours_part) * 60 + int(minutes_part)
     elif re.fullmatch(r"\d{1,6}", text):
         value = int(text)
     else:
@@ -663,7 +663,7 @@ def confirm(user: User, batch: ImportBatch) -> ImportBatch:
     stops two confirmations racing each other from adding a row twice."""
     if batch.staged.get("errors"):
         raise ImportRefused(_("The file has errors. Correct them and upload the file again."))
-    claimed = db.session.execute(
+    claimed = db.session.execute(  # type: ignore[attr-defined]  # a CursorResult
         update(ImportBatch)
         .where(ImportBatch.id == batch.id, ImportBatch.status == ImportStatus.STAGED)
         .values(status=ImportStatus.IMPORTED, imported_at=utcnow())
@@ -672,7 +672,7 @@ def confirm(user: User, batch: ImportBatch) -> ImportBatch:
     if claimed != 1:
         raise ImportRefused(_("This file has been imported already."))
     db.session.refresh(batch)
-    project = db.session.get(Project, batch.project_id)
+    project = batch.project
     known = set(
         db.session.scalars(
             select(ImportedRow.row_key).where(
@@ -799,7 +799,9 @@ def _add_guidance(
 def _add_attendance(
     user: User, project: Project, batch: ImportBatch, rows: list[dict]
 ) -> tuple[list[int], dict]:
-    event = db.session.get(Event, batch.event_id)
+    event = batch.event
+    if event is None:
+        raise ImportRefused(_("Choose the event the attendance is for."))
     emails = {r["email"] for r in rows if r["email"]}
     people = {
         p.email_normalised: p
@@ -953,7 +955,7 @@ def undo(user: User, batch: ImportBatch) -> None:
     )
 
 
-def _person_used(ids: list[int]) -> set[int]:
+def _person_used(ids: list[int]) -> set[int | None]:
     return set(
         db.session.scalars(select(Attendance.person_id).where(Attendance.person_id.in_(ids)))
     ) | set(
@@ -961,7 +963,7 @@ def _person_used(ids: list[int]) -> set[int]:
     )
 
 
-def _organisation_used(ids: list[int]) -> set[int]:
+def _organisation_used(ids: list[int]) -> set[int | None]:
     return (
         set(
             db.session.scalars(
@@ -983,7 +985,7 @@ def _organisation_used(ids: list[int]) -> set[int]:
     )
 
 
-def _remove_unused(model, ids: list[int], used: Callable[[list[int]], set[int]]) -> None:
+def _remove_unused(model, ids: list[int], used: Callable[[list[int]], set[int | None]]) -> None:
     if not ids:
         return
     free = set(ids) - used(ids)
@@ -1025,7 +1027,7 @@ def preview(batch: ImportBatch, limit: int = PREVIEW_ROWS) -> list[tuple[int, li
             )
         ).all()
     )
-    enum_labels = {
+    enum_labels: dict[str, dict] = {
         "kind": labels.KIND_LABELS,
         "gender": labels.GENDER_LABELS,
         "age_band": labels.AGE_BAND_LABELS,
@@ -1034,7 +1036,7 @@ def preview(batch: ImportBatch, limit: int = PREVIEW_ROWS) -> list[tuple[int, li
 
     def cell(row: dict, key: str) -> str:
         if key == "municipality":
-            return municipalities.get(row.get("municipality_id"), "")
+            return municipalities.get(row.get("municipality_id") or 0, "")
         if key == "topics":
             return "; ".join(topics.get(t, "?") for t in row["topic_ids"])
         if key == "date":

@@ -14,13 +14,11 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TelField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventhub.core import labels
 from eventhub.core.models import (
@@ -32,25 +30,17 @@ from eventhub.core.models import (
     Municipality,
     QuestionType,
 )
-from eventhub.core.services import organisations
-from eventhub.core.services.registration import SignupData
+from eventhub.core.services import formats, organisations
+from eventhub.core.services.signup import SignupData
 from eventhub.extensions import db
+from eventhub.web.forms import MultiCheckboxField, choices
 
 NAME_MAX = 200
 TEXT_MAX = 2000
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def _choices(pairs) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
 def _optional_choice(mapping) -> list[SelectChoice]:
-    return _choices([("", _l("Choose…")), *((k.value, v) for k, v in mapping.items())])
+    return choices([("", _l("Choose…")), *((k.value, v) for k, v in mapping.items())])
 
 
 class DetailsForm(FlaskForm):
@@ -167,9 +157,9 @@ def _question_field(q: EventQuestion) -> Field:
     if q.type == QuestionType.MULTIPLE_CHOICE:
         validators = [DataRequired(_l("Please choose at least one."))] if q.required else []
         return MultiCheckboxField(q.label, choices=list(q.choices), validators=validators, **kw)
-    choices = _choices([("yes", _l("Yes")), ("no", _l("No"))])
+    yes_no = choices([("yes", _l("Yes")), ("no", _l("No"))])
     validators = [InputRequired(_l("Please answer yes or no."))] if q.required else [Optional()]
-    return RadioField(q.label, choices=choices, validators=validators, **kw)
+    return RadioField(q.label, choices=yes_no, validators=validators, **kw)
 
 
 def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> DetailsForm:
@@ -185,7 +175,7 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
         hint = _l("Voluntary. Used only in anonymous statistics for the funder; never shown.")
         EventForm.gender = RadioField(
             _l("Gender"),
-            choices=_choices((k.value, v) for k, v in labels.GENDER_LABELS.items()),
+            choices=choices((k.value, v) for k, v in labels.GENDER_LABELS.items()),
             validators=[Optional()],
             description=hint,
         )
@@ -202,11 +192,9 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
             description=hint,
         )
     if issubclass(base, SignupForm):
-        from eventhub.registration.format_fields import add_format_fields
-
-        add_format_fields(EventForm, event)
+        formats.add_signup_fields(EventForm, event)
     form = EventForm(**kwargs)
-    form.municipality.choices = _choices(
+    form.municipality.choices = choices(
         [("", _l("Choose…"))]
         + [
             (str(m.id), m.name)
