@@ -45,6 +45,7 @@ def checkin(event_id: int):
         summary=service.attendance_summary(event.id),
         can_manage=access.may_manage_event(current_user, event),
         fold=service.fold,
+        today=service.is_on_today(event),
     )
 
 

@@ -31,7 +31,6 @@ The caller commits.
 from __future__ import annotations
 
 import enum
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -65,6 +64,7 @@ from eventhub.core.services.signup import (
     organisation_for,
     person_for,
 )
+from eventhub.core.text import fold
 from eventhub.extensions import db
 from eventhub.urls import external_url
 
@@ -525,10 +525,11 @@ def sheet_registrations(event: Event) -> list[Registration]:
     return sorted(registrations, key=lambda r: (fold(r.person.name), r.id))
 
 
-def fold(text: str) -> str:
-    """Text for matching: case-folded, accents removed."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+def is_on_today(event: Event) -> bool:
+    """Whether today, in the event's own zone, is one of the event's days: the door list
+    says so plainly when it is not (a check-in two weeks early is usually a mistake)."""
+    today = utcnow().astimezone(event.tz).date()
+    return event.local_start.date() <= today <= event.local_end.date()
 
 
 # --- QR check-in -------------------------------------------------------------------------
