@@ -15,6 +15,7 @@ from bench import datasets, ical_baseline
 from bench.client import Connection, HTTPError, LoadResult, closed_loop, percentile, sequential
 from bench.database import Backend
 from bench.forms import Form, find_signup_form
+from bench.imports import imports_group  # noqa: F401 - a group, found by name
 from bench.report import ERROR, INFO, NOT_YET, Row, ms, ratio, verdict
 from bench.server import Server, ServerSetup
 
@@ -38,6 +39,7 @@ class Sizes:
     latency_samples: int
     door: int  # people registered for the event being checked in
     per_client: int = 2  # operations each client must finish inside a throughput window
+    guidance_rows: int = 10_000  # rows of the guidance file imported (bench/imports.py)
 
     @classmethod
     def full(cls) -> Sizes:
@@ -45,7 +47,10 @@ class Sizes:
 
     @classmethod
     def quick(cls) -> Sizes:
-        return cls(0.3, 1.0, (4, 16), 100, 10, 100, 1_000, 20_000, 20, 30, per_client=1)
+        return cls(
+            0.3, 1.0, (4, 16), 100, 10, 100, 1_000, 20_000, 20, 30, per_client=1,
+            guidance_rows=500,
+        )  # fmt: skip
 
 
 def eventhub_server(backend: Backend, setup: ServerSetup) -> Server:

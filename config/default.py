@@ -17,6 +17,12 @@ SECRET_KEY = None
 # Registration forms are small; anything larger is refused with 413.
 MAX_CONTENT_LENGTH = 256 * 1024
 
+# Imports by file (attendance sheets, guidance logs, past events): the largest file and the
+# most rows below its header accepted. An upload larger than the file limit is refused
+# before it is read, with a message saying so.
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+IMPORT_MAX_ROWS = 20_000
+
 WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; phones stay on a page
 
 BABEL_DEFAULT_LOCALE = "en"

@@ -8,6 +8,7 @@ from eventhub.core.models import (
     EventKind,
     EventStatus,
     Gender,
+    InitiativeStatus,
     LabourStatus,
     RegistrationStatus,
 )
@@ -71,6 +72,13 @@ LABOUR_STATUS_LABELS = {
     LabourStatus.LONG_TERM_UNEMPLOYED: _l("Long-term unemployed"),
     LabourStatus.INACTIVE: _l("Outside the labour force"),
     LabourStatus.IN_EDUCATION: _l("In education or training"),
+}
+
+INITIATIVE_STATUS_LABELS = {
+    InitiativeStatus.IDEA: _l("Idea"),
+    InitiativeStatus.LAUNCHED: _l("Launched"),
+    InitiativeStatus.CONTINUED: _l("Continued"),
+    InitiativeStatus.ENDED: _l("Ended"),
 }
 
 LANGUAGE_NAMES = {

@@ -30,6 +30,7 @@ from eventhub.core.models.hackathons import (
     TeamMember,
     TeamSeeker,
 )
+from eventhub.core.models.imports import ImportBatch, ImportedRow, ImportKind, ImportStatus
 from eventhub.core.models.indicators import (
     GuidanceSession,
     GuidanceTopic,
@@ -76,6 +77,10 @@ __all__ = [
     "GuidanceSession",
     "GuidanceTopic",
     "Headcount",
+    "ImportBatch",
+    "ImportKind",
+    "ImportStatus",
+    "ImportedRow",
     "Initiative",
     "InitiativeStatus",
     "LabourStatus",

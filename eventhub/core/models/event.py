@@ -87,6 +87,9 @@ class Event(Timestamps, db.Model):
         ForeignKey("event.id", ondelete="SET NULL"), index=True
     )
     registration_optional: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Outreach: a talk or stand at another organiser's event, recorded with a headcount. It is
+    # reported apart and never counts as one of the project's own events held.
+    is_outreach: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     project: Mapped[Project | None] = relationship()
     municipality: Mapped[Municipality | None] = relationship()

@@ -161,6 +161,12 @@ class Attendance(db.Model):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
     walk_in_name: Mapped[str | None] = mapped_column(String(200))
+    # ESF+ background of a walk-in (a registered person's is on the registration).
+    gender: Mapped[Gender | None] = mapped_column(str_enum(Gender, "gender"))
+    age_band: Mapped[AgeBand | None] = mapped_column(str_enum(AgeBand, "age_band"))
+    labour_status: Mapped[LabourStatus | None] = mapped_column(
+        str_enum(LabourStatus, "labour_status")
+    )
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -99,7 +99,9 @@ def register(event_id: int, data: SignupData) -> SignupResult:
     return _register(event_id, data, public_status, blocking=(*ACTIVE, RegistrationStatus.REJECTED))
 
 
-def register_by_organiser(event_id: int, data: SignupData, placement: Placement) -> SignupResult:
+def register_by_organiser(
+    event_id: int, data: SignupData, placement: Placement, *, notify: bool = True
+) -> SignupResult:
     """An organiser registers someone by hand (a phone call, a paper form).
 
     The same rules as :func:`register` except: the registration window does not apply and no
@@ -108,11 +110,12 @@ def register_by_organiser(event_id: int, data: SignupData, placement: Placement)
     list only if the organiser chose :attr:`Placement.PLACE_OR_WAITLIST` (even when the event
     has no public waiting list), otherwise :class:`RegistrationRefused` (``FULL``). Drafts and
     cancelled events are refused. A cancelled or rejected registration of the same person is
-    taken up again; an active one is returned as ``ALREADY_REGISTERED``, with no mail. The
+    taken up again; an active one is returned as ``ALREADY_REGISTERED``, with no mail. With
+    ``notify`` False the person is sent nothing (a past event entered from paper). The
     caller commits.
     """
     decide = partial(organiser_status, placement=placement)
-    return _register(event_id, data, decide, blocking=ACTIVE, resend_link=False)
+    return _register(event_id, data, decide, blocking=ACTIVE, resend_link=False, notify=notify)
 
 
 def _register(
@@ -122,6 +125,7 @@ def _register(
     *,
     blocking: tuple[RegistrationStatus, ...],
     resend_link: bool = True,
+    notify: bool = True,
 ) -> SignupResult:
     """The one way a registration is made: ``decide`` gives its status from the event and
     its places taken, under the event's lock, or raises :class:`RegistrationRefused`."""
@@ -166,7 +170,8 @@ def _register(
     db.session.flush()
     # The format's part (groups, team) in the same transaction, still under the event's lock.
     notes = formats.after_register(registration, data, created=True)
-    messages.registration_received(registration, token)
+    if notify:
+        messages.registration_received(registration, token)
     metrics.registration_made(status.value)
     return SignupResult(Outcome.CREATED, registration, notes, token)
 

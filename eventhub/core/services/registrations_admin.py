@@ -235,12 +235,15 @@ def cancel_on_behalf(user: User, reg: Registration) -> list[Registration]:
     return promoted
 
 
-def add_by_hand(user: User, event: Event, data: SignupData, placement: Placement) -> SignupResult:
+def add_by_hand(
+    user: User, event: Event, data: SignupData, placement: Placement, *, notify: bool = True
+) -> SignupResult:
     """Register someone on their behalf: the registration window does not apply, capacity
-    does (see :func:`registration.register_by_organiser`). The person is mailed their
-    confirmation or waiting-list place with their own manage link. Raises
+    does (see :func:`registration.register_by_organiser`). With ``notify`` the person is
+    mailed their confirmation or waiting-list place with their own manage link; without it
+    nothing is sent (the organiser's choice, see :func:`mail_by_default`). Raises
     :class:`registration.RegistrationRefused`."""
-    result = registration.register_by_organiser(event.id, data, placement)
+    result = registration.register_by_organiser(event.id, data, placement, notify=notify)
     if result.outcome == registration.Outcome.CREATED:
         audit.record(
             "registration_added",
@@ -249,8 +252,15 @@ def add_by_hand(user: User, event: Event, data: SignupData, placement: Placement
             user=user,
             placement=placement.value,
             status=result.registration.status.value,
+            mailed=notify,
         )
     return result
+
+
+def mail_by_default(event: Event) -> bool:
+    """Whether a person added by hand is mailed unless the organiser says otherwise: yes
+    for an event still to come, no for one that is over (entered afterwards from paper)."""
+    return event.ends_at > utcnow()
 
 
 # --- messages --------------------------------------------------------------------------
