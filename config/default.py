@@ -60,6 +60,9 @@ LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
 SIGNUP_RATE_LIMIT = "30 per minute; 300 per hour"
 # A password reset link works once, for this many seconds.
 PASSWORD_RESET_MAX_AGE = 3600
+# An invitation to an organiser account works once, for this many seconds (a week: the
+# invited colleague may be away for a few days).
+INVITATION_MAX_AGE = 7 * 24 * 3600
 
 # Calendar feeds cover this many days back and all the future.
 CALENDAR_PAST_DAYS = 90

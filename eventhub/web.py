@@ -146,6 +146,8 @@ def init_web(app: Flask) -> None:
         user = db.session.get(User, int(user_id))
         if user is None or user.session_fingerprint != fingerprint:
             return None  # the password changed since this session signed in
+        if not user.active:
+            return None  # deactivated: every session of the account ends at once
         return user
 
     @app.before_request

@@ -10,6 +10,7 @@ from eventhub.core.models import (
     Gender,
     LabourStatus,
     RegistrationStatus,
+    Role,
 )
 
 KIND_LABELS = {
@@ -71,6 +72,12 @@ LABOUR_STATUS_LABELS = {
     LabourStatus.LONG_TERM_UNEMPLOYED: _l("Long-term unemployed"),
     LabourStatus.INACTIVE: _l("Outside the labour force"),
     LabourStatus.IN_EDUCATION: _l("In education or training"),
+}
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.MANAGER: _l("Project manager"),
+    Role.CHECKIN: _l("Check-in staff"),
 }
 
 LANGUAGE_NAMES = {

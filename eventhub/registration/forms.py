@@ -6,7 +6,6 @@ from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import (
     BooleanField,
     EmailField,
@@ -29,12 +28,10 @@ from eventhub.core.models import (
     EventQuestion,
     Gender,
     LabourStatus,
-    Municipality,
     QuestionType,
 )
-from eventhub.core.services import organisations
+from eventhub.core.services import organisations, places
 from eventhub.core.services.registration import SignupData
-from eventhub.extensions import db
 
 NAME_MAX = 200
 TEXT_MAX = 2000
@@ -110,6 +107,7 @@ class DetailsForm(FlaskForm):
             phone=(self.phone.data or "").strip() or None,
             organisation_name=(self.organisation.data or "").strip() or None,
             municipality_id=int(self.municipality.data) if self.municipality.data else None,
+            place_id=_int_or_none(getattr(self, "place", None)),
             accessibility_needs=(self.accessibility_needs.data or "").strip(),
             dietary_needs=(self.dietary_needs.data or "").strip(),
             answers={
@@ -146,6 +144,10 @@ def _clean_answer(value):
     if isinstance(value, str):
         return value.strip()
     return value
+
+
+def _int_or_none(field) -> int | None:
+    return int(field.data) if field is not None and field.data else None
 
 
 def _enum_or_none(enum_cls, field):
@@ -205,12 +207,25 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
         from eventhub.registration.format_fields import add_format_fields
 
         add_format_fields(EventForm, event)
+    # Where people come from: the municipalities of the event's country, and the places below
+    # them where the country has any (a parish of a Latvian novads).
+    where = places.choices_for(places.event_country(event))
+    if where.places:
+        EventForm.place = SelectField(
+            _l("Place (optional)"),
+            description=_l("The parish or village you live in, if it is listed."),
+            choices=_choices(
+                [("", _l("Choose…"))]
+                + [
+                    (str(pid), f"{name} ({municipality})")
+                    for municipality, listed in where.places
+                    for pid, name in listed
+                ]
+            ),
+            validators=[Optional()],
+        )
     form = EventForm(**kwargs)
     form.municipality.choices = _choices(
-        [("", _l("Choose…"))]
-        + [
-            (str(m.id), m.name)
-            for m in db.session.scalars(select(Municipality).order_by(Municipality.name))
-        ]
+        [("", _l("Choose…"))] + [(str(mid), name) for mid, name in where.municipalities]
     )
     return form

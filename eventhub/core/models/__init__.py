@@ -43,7 +43,7 @@ from eventhub.core.models.people import (
     Registration,
     normalise_email,
 )
-from eventhub.core.models.places import Municipality, Organisation
+from eventhub.core.models.places import Municipality, Organisation, Place
 from eventhub.core.models.project import Project, ProjectTarget
 from eventhub.core.models.user import AuditEntry, User
 from eventhub.core.models.workshops import WorkshopSeries
@@ -73,6 +73,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Person",
+    "Place",
     "ProgrammeItem",
     "Project",
     "ProjectTarget",

@@ -42,6 +42,9 @@ class User(UserMixin, Timestamps, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     active: Mapped[bool] = mapped_column(default=True)
+    # Set when an account is made by invitation and cleared when the invited person has
+    # chosen a password: until then nobody can sign in to it.
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Managers see these projects; check-in staff see only the events they are assigned to.
     projects: Mapped[list[Project]] = relationship(secondary=user_project)

@@ -10,10 +10,11 @@ A refusal looks like absence (404), so nobody learns what exists outside their s
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import Select, false, select, true
+from sqlalchemy import Select, false, or_, select, true, union
 
-from eventhub.core.models import Event, Project, Role, User
+from eventhub.core.models import Event, Organisation, Project, Role, User
 from eventhub.core.models.user import user_event, user_project
+from eventhub.core.services import organisations
 from eventhub.extensions import db
 
 
@@ -93,8 +94,97 @@ def event_to_check_in(user: User, event_id: int) -> Event:
     return event
 
 
+def may_manage_project(user: User, project: Project) -> bool:
+    if is_admin(user):
+        return True
+    return user.role == Role.MANAGER and project.id in project_ids(user)
+
+
 def project_to_manage(user: User, project_id: int) -> Project:
     project = db.session.get(Project, project_id)
-    if project is None or not (is_admin(user) or project.id in project_ids(user)):
+    if project is None or not may_manage_project(user, project):
         abort(404)
     return project
+
+
+# --- set-up: projects, organisations, accounts ---------------------------------------------
+
+
+def may_create_projects(user: User) -> bool:
+    """Only an admin starts a project; a manager edits the set-up of their own."""
+    return is_admin(user)
+
+
+def organisations_filter(user: User):
+    """A WHERE clause for the organisations a user may see and curate on the set-up pages.
+
+    An admin sees all. A manager sees the organisations their projects' records name (every
+    table that refers to an organisation and to an event or a project counts) and those no
+    record names yet (just added, shared by every project); nobody else sees any.
+    """
+    if is_admin(user):
+        return true()
+    if user.role != Role.MANAGER:
+        return false()
+    mine = select(user_project.c.project_id).where(user_project.c.user_id == user.id)
+    own_events = select(Event.id).where(Event.project_id.in_(mine))
+    in_scope, anywhere = [], []
+    for column, table in organisations.references():
+        anywhere.append(select(column).where(column.is_not(None)))
+        if "project_id" in table.c:
+            in_scope.append(select(column).where(table.c.project_id.in_(mine)))
+        elif "event_id" in table.c:
+            in_scope.append(select(column).where(table.c.event_id.in_(own_events)))
+    return or_(
+        Organisation.id.in_(union(*in_scope)) if in_scope else false(),
+        Organisation.id.not_in(union(*anywhere)) if anywhere else true(),
+    )
+
+
+def organisation_to_manage(user: User, organisation_id: int) -> Organisation:
+    """The organisation, if the user may curate it; 404 otherwise."""
+    found = db.session.scalar(
+        select(Organisation).where(Organisation.id == organisation_id, organisations_filter(user))
+    )
+    if found is None:
+        abort(404)
+    return found
+
+
+def users_query(user: User) -> Select:
+    """The accounts a user may see on the users page: all for an admin; for a manager, the
+    managers and check-in staff of their own projects (never an admin, never anybody outside
+    them); nothing for check-in staff."""
+    stmt = select(User).order_by(User.name, User.id)
+    if is_admin(user):
+        return stmt
+    if user.role != Role.MANAGER:
+        return stmt.where(false())
+    mine = select(user_project.c.project_id).where(user_project.c.user_id == user.id)
+    return stmt.where(
+        User.role != Role.ADMIN,
+        User.id.in_(select(user_project.c.user_id).where(user_project.c.project_id.in_(mine))),
+        # Someone also working for a project the manager does not manage is not theirs to change.
+        User.id.not_in(
+            select(user_project.c.user_id).where(user_project.c.project_id.not_in(mine))
+        ),
+    )
+
+
+def user_to_manage(user: User, user_id: int) -> User:
+    """The account, if the user may change it; 404 otherwise (nobody changes themselves here:
+    an admin cannot lock the last admin out by accident)."""
+    found = db.session.scalar(users_query(user).where(User.id == user_id))
+    if found is None or found.id == user.id:
+        abort(404)
+    return found
+
+
+def roles_to_give(user: User) -> list[Role]:
+    """The roles a user may give when inviting or editing: an admin any, a manager the
+    roles below admin."""
+    if is_admin(user):
+        return list(Role)
+    if user.role == Role.MANAGER:
+        return [Role.MANAGER, Role.CHECKIN]
+    return []

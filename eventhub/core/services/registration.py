@@ -27,6 +27,7 @@ from eventhub.core.models import (
     LabourStatus,
     Organisation,
     Person,
+    Place,
     Registration,
     RegistrationStatus,
     normalise_email,
@@ -63,6 +64,9 @@ class SignupData:
     phone: str | None = None
     organisation_name: str | None = None
     municipality_id: int | None = None
+    # A place below a municipality (where the event's country has them); its municipality is
+    # taken when none was chosen.
+    place_id: int | None = None
     accessibility_needs: str = ""
     dietary_needs: str = ""
     answers: dict[str, object] = field(default_factory=dict)
@@ -282,6 +286,10 @@ def _apply_details(
     """What the participant tells about this registration, from the signup or manage form."""
     registration.organisation = organisation
     registration.municipality_id = data.municipality_id
+    registration.place_id = data.place_id
+    if data.place_id is not None and data.municipality_id is None:
+        place = db.session.get(Place, data.place_id)
+        registration.municipality_id = place.municipality_id if place else None
     registration.answers = data.answers
     registration.accessibility_needs = data.accessibility_needs
     registration.dietary_needs = data.dietary_needs
