@@ -20,12 +20,10 @@ from eventhub.core.models import (
 )
 from eventhub.extensions import db
 from tests import setup_flow as flow
-from tests.helpers import post_form, sign_in, signup
+from tests.helpers import sign_in, signup
 
 
-def test_a_project_starts_from_an_empty_database_through_the_set_up_pages(
-    client, runner, mailbox
-):
+def test_a_project_starts_from_an_empty_database_through_the_set_up_pages(client, runner, mailbox):
     admin_email, admin_password = flow.create_admin(runner)
     assert sign_in(client, admin_email, admin_password).status_code == 303
 
@@ -63,7 +61,9 @@ def test_a_project_starts_from_an_empty_database_through_the_set_up_pages(
 
     # The manager creates and publishes the first event; it starts in the project's timezone.
     new_page = client.get("/organiser/events/new").get_data(as_text=True)
-    assert re.search(r"<option selected value=\"Europe/Riga\"|value=\"Europe/Riga\" selected", new_page), new_page[new_page.find("timezone"):][:600]
+    assert re.search(
+        r"<option selected value=\"Europe/Riga\"|value=\"Europe/Riga\" selected", new_page
+    ), new_page[new_page.find("timezone") :][:600]
     event_id = flow.create_event(client, project_id)
     flow.publish(client, event_id)
     assert db.session.get(Event, event_id).status == EventStatus.PUBLISHED

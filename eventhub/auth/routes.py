@@ -65,7 +65,7 @@ def reset_password(token: str):
     return render_template("auth/reset.html", form=form)
 
 
-@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@bp.route("/password/invitation/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
     """An invited colleague chooses a password, then signs in with it."""
     user = accounts.user_for_invitation(token)

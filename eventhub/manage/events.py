@@ -4,7 +4,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
+from eventhub.core import audit_text
 from eventhub.core.db import utcnow
 from eventhub.core.models import (
     AuditEntry,
@@ -202,9 +204,15 @@ def delete_question(event_id: int, question_id: int):
 def audit_log():
     page = max(request.args.get("page", 1, type=int), 1)
     entries = db.session.scalars(
-        select(AuditEntry).order_by(AuditEntry.id.desc()).limit(100).offset((page - 1) * 100)
+        select(AuditEntry)
+        .options(joinedload(AuditEntry.user), joinedload(AuditEntry.event))
+        .order_by(AuditEntry.id.desc())
+        .limit(100)
+        .offset((page - 1) * 100)
     ).all()
-    return render_template("manage/audit.html", entries=entries, page=page)
+    return render_template(
+        "manage/audit.html", entries=entries, page=page, sentences=audit_text.sentences(entries)
+    )
 
 
 def _status(form) -> int:

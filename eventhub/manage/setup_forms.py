@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     Email,
+    InputRequired,
     Length,
     NumberRange,
     Optional,
@@ -107,7 +108,7 @@ class ProjectForm(FlaskForm):
         _l("Keep personal data for (days after the project ends)"),
         default=5 * 365,
         validators=[
-            DataRequired(_l("Please give the retention period in days.")),
+            InputRequired(_l("Please give the retention period in days.")),
             NumberRange(min=1, max=36500, message=_l("Please give a number of days from 1 up.")),
         ],
     )

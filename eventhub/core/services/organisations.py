@@ -160,14 +160,8 @@ def add(user, *, name: str, business_id: str | None, municipality_id: int | None
     """An organisation an organiser adds by hand: confirmed from the start."""
     organisation = Organisation(name=name.strip(), confirmed=True)
     db.session.add(organisation)
-    update(
-        user,
-        organisation,
-        name=name,
-        business_id=business_id,
-        municipality_id=municipality_id,
-        audit_action="organisation_added",
-    )
+    _apply(organisation, name=name, business_id=business_id, municipality_id=municipality_id)
+    audit.record("organisation_added", obj=organisation, user=user)
     return organisation
 
 
@@ -178,10 +172,16 @@ def update(
     name: str,
     business_id: str | None,
     municipality_id: int | None,
-    audit_action: str = "organisation_edited",
 ) -> None:
     """Change what an organiser may correct: the name, business id and municipality. Saving
     it confirms it, since an organiser has now looked at it."""
+    _apply(organisation, name=name, business_id=business_id, municipality_id=municipality_id)
+    audit.record("organisation_edited", obj=organisation, user=user)
+
+
+def _apply(
+    organisation: Organisation, *, name: str, business_id: str | None, municipality_id: int | None
+) -> None:
     business_id = (business_id or "").strip() or None
     if business_id is not None:
         other = db.session.scalar(
@@ -196,7 +196,6 @@ def update(
     organisation.municipality_id = municipality_id
     organisation.confirmed = True
     db.session.flush()
-    audit.record(audit_action, obj=organisation, user=user)
 
 
 def confirm(user, organisation: Organisation) -> None:
