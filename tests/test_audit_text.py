@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -30,18 +29,16 @@ def test_every_action_recorded_in_the_code_has_a_sentence():
     assert actions - set(audit_text.SENTENCES) == set()
 
 
-@pytest.mark.parametrize(
-    ("locale", "created"),
-    [
-        ("en", "First Admin created the project"),
-        ("fi", "First Admin loi projektin"),
-        ("lv", "First Admin izveidoja projektu"),
-        ("et", "First Admin lõi projekti"),
-    ],
-)
-def test_the_audit_log_reads_as_sentences_in_the_readers_language(
-    client, runner, mailbox, locale, created
-):
+# How "created the project" reads in each language: the page is really translated.
+CREATED = {
+    "en": "First Admin created the project",
+    "fi": "First Admin loi projektin",
+    "lv": "First Admin izveidoja projektu",
+    "et": "First Admin lõi projekti",
+}
+
+
+def test_the_audit_log_reads_as_sentences_in_the_readers_language(client, runner, mailbox):
     email, password = flow.create_admin(runner)
     sign_in(client, email, password)
     project_id = flow.create_project(client)
@@ -54,17 +51,19 @@ def test_the_audit_log_reads_as_sentences_in_the_readers_language(
         token_from=f"/organiser/organisations/{other_id}",
     )
     flow.invite(client, "ilze@gulbene.example", "Ilze Bērziņa", "manager", [project_id])
-    client.get(f"/language/{locale}")
-
-    page = client.get("/organiser/audit").get_data(as_text=True)
     entries = db.session.scalars(select(AuditEntry)).all()
-    with force_locale(locale):
-        expected = audit_text.sentences(entries)
-    for entry in entries:
-        assert entry.action not in page
-        assert expected[entry.id].replace("&", "&amp;") in page
-    assert f"{created} 2024.LV/NVOF/MAC/003 Gulbenes kopienu darbnīcas." in page
-    assert "Lizuma biedriba" in page and "Ilze Bērziņa" in page
+    assert len(entries) == 6
+
+    for locale, created in CREATED.items():
+        client.get(f"/language/{locale}")
+        page = client.get("/organiser/audit").get_data(as_text=True)
+        with force_locale(locale):
+            expected = audit_text.sentences(entries)
+        for entry in entries:
+            assert entry.action not in page, (locale, entry.action)
+            assert expected[entry.id] in page, (locale, expected[entry.id])
+        assert f"{created} 2024.LV/NVOF/MAC/003 Gulbenes kopienu darbnīcas." in page
+        assert "Lizuma biedriba" in page and "Ilze Bērziņa" in page
 
 
 def test_an_unknown_action_still_reads_as_a_sentence(app):

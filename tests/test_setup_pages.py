@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select, true
 
 from eventhub.core.models import (
@@ -340,12 +339,30 @@ def test_an_invitation_link_expires_and_a_new_one_replaces_the_old(client, app, 
     assert client.get(second).status_code == 200
 
 
-@pytest.mark.parametrize("password", ["short", ""])
-def test_an_invited_colleague_must_choose_a_real_password(client, mailbox, password):
+def test_an_invited_colleague_must_choose_a_real_password(client, mailbox):
     a, _b, _anne, _bert = _two_projects()
     sign_in(client, "anne@a.fi")
     flow.invite(client, "dina@a.fi", "Dina", "manager", [a.id])
     link = flow.invitation_path(mailbox.to("dina@a.fi")[0])
-    response = flow.accept_invitation(client, link, password)
+    response = flow.accept_invitation(client, link, "short")
     assert response.status_code == 422
+    assert "Use at least 10 characters." in response.get_data(as_text=True)
     assert db.session.scalar(select(User).where(User.email == "dina@a.fi")).invited_at
+
+
+def test_check_in_staff_given_a_project_take_attendance_at_its_events_only(client, mailbox):
+    a, b, _anne, _bert = _two_projects()
+    mine = factories.event(project=a, title="Kylien digipäivä")
+    theirs = factories.event(project=b, title="Toisen hankkeen ilta")
+    sign_in(client, "anne@a.fi")
+    flow.invite(client, "dina@a.fi", "Dina", "checkin", [a.id])
+    link = flow.invitation_path(mailbox.to("dina@a.fi")[0])
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/organiser/")})
+    assert flow.accept_invitation(client, link, "dinan salasana 1").status_code == 303
+
+    sign_in(client, "dina@a.fi", "dinan salasana 1")
+    home = client.get("/organiser/").get_data(as_text=True)
+    assert "Kylien digipäivä" in home and "Toisen hankkeen ilta" not in home
+    assert client.get(f"/organiser/events/{mine.id}/checkin").status_code == 200
+    assert client.get(f"/organiser/events/{theirs.id}/checkin").status_code == 404
+    assert client.get(f"/organiser/events/{mine.id}/edit").status_code == 404

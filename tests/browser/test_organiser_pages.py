@@ -68,6 +68,13 @@ def test_organiser_pages(site, pages, organiser_events, locale):
         "org-indicators-report": "/organiser/indicators/report",
         "org-guidance": f"/organiser/indicators/projects/{project}/guidance",
         "org-surveys": f"/organiser/indicators/projects/{project}/surveys",
+        "org-projects": "/organiser/projects/",
+        "org-project-edit": f"/organiser/projects/{project}/edit",
+        "org-places": "/organiser/places/",
+        "org-organisations": "/organiser/organisations/?show=unconfirmed",
+        "org-organisation-new": "/organiser/organisations/new",
+        "org-users": "/organiser/users/",
+        "org-invite": "/organiser/users/invite",
     }
     page = pages.open(locale)
     page.goto("/login")

@@ -2,7 +2,8 @@
 
 - admin: everything;
 - manager: the events, registrations and people of the projects they are assigned to;
-- check-in staff: attendance of the events they are assigned to, nothing else.
+- check-in staff: attendance of the events they are assigned to and of the events of the
+  projects they are given, nothing else.
 
 A refusal looks like absence (404), so nobody learns what exists outside their scope.
 """
@@ -59,10 +60,16 @@ def manageable_events_filter(user: User):
 
 
 def checkin_events_filter(user: User):
-    """A WHERE clause for the events a user may take attendance at."""
+    """A WHERE clause for the events a user may take attendance at: check-in staff at the
+    events they are assigned to and at every event of the projects they are given."""
     assigned = Event.id.in_(select(user_event.c.event_id).where(user_event.c.user_id == user.id))
     if user.role == Role.CHECKIN:
-        return assigned
+        return or_(
+            assigned,
+            Event.project_id.in_(
+                select(user_project.c.project_id).where(user_project.c.user_id == user.id)
+            ),
+        )
     return manageable_events_filter(user)
 
 
@@ -75,7 +82,11 @@ def may_manage_event(user: User, event: Event) -> bool:
 def may_check_in(user: User, event: Event) -> bool:
     if may_manage_event(user, event):
         return True
-    return user.role == Role.CHECKIN and event in user.events
+    if user.role != Role.CHECKIN:
+        return False
+    return event in user.events or (
+        event.project_id is not None and event.project_id in project_ids(user)
+    )
 
 
 def event_to_manage(user: User, event_id: int) -> Event:
