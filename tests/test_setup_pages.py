@@ -65,6 +65,9 @@ def test_a_manager_sees_and_changes_only_their_own_projects_set_up(client):
 
     orgs = client.get("/organiser/organisations/").get_data(as_text=True)
     assert "Bertin yhdistys" not in orgs
+    assert client.get(f"/organiser/organisations/?project={b.id}").status_code == 404
+    own = client.get(f"/organiser/organisations/?project={a.id}").get_data(as_text=True)
+    assert "Bertin yhdistys" not in own
     assert client.get(f"/organiser/organisations/{b_org.id}").status_code == 404
     confirm = client.post(
         f"/organiser/organisations/{b_org.id}/confirm", data={"csrf_token": token}
@@ -76,6 +79,8 @@ def test_a_manager_sees_and_changes_only_their_own_projects_set_up(client):
     client.post("/logout", data={"csrf_token": token})
     sign_in(client, "bert@b.fi")
     assert "Bertin yhdistys" in client.get("/organiser/organisations/").get_data(as_text=True)
+    by_project = client.get(f"/organiser/organisations/?project={b.id}").get_data(as_text=True)
+    assert "Bertin yhdistys" in by_project
 
 
 def test_only_an_admin_creates_projects(client):

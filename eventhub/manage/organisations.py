@@ -3,7 +3,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from eventhub.core.models import Municipality, Organisation
 from eventhub.core.services import access, organisations
@@ -27,10 +27,20 @@ def organisations_list():
         which = organisations.Filter(request.args.get("show", "all"))
     except ValueError:
         which = organisations.Filter.ALL
-    rows = organisations.listing(
-        access.organisations_filter(current_user), query=query, which=which
+    scope = access.organisations_filter(current_user)
+    project_id = request.args.get("project", type=int)
+    if project_id is not None:
+        project = access.project_to_manage(current_user, project_id)
+        scope = and_(scope, organisations.named_by_projects([project.id]))
+    rows = organisations.listing(scope, query=query, which=which)
+    return render_template(
+        "manage/setup/organisations.html",
+        rows=rows,
+        query=query,
+        which=which,
+        project_id=project_id,
+        projects=db.session.scalars(access.projects_query(current_user)).all(),
     )
-    return render_template("manage/setup/organisations.html", rows=rows, query=query, which=which)
 
 
 def _organisation_form(**kwargs) -> OrganisationForm:

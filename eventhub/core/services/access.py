@@ -11,7 +11,7 @@ A refusal looks like absence (404), so nobody learns what exists outside their s
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import Select, false, or_, select, true, union
+from sqlalchemy import Select, false, or_, select, true
 
 from eventhub.core.models import Event, Organisation, Project, Role, User
 from eventhub.core.models.user import user_event, user_project
@@ -138,18 +138,7 @@ def organisations_filter(user: User):
     if user.role != Role.MANAGER:
         return false()
     mine = select(user_project.c.project_id).where(user_project.c.user_id == user.id)
-    own_events = select(Event.id).where(Event.project_id.in_(mine))
-    in_scope, anywhere = [], []
-    for column, table in organisations.references():
-        anywhere.append(select(column).where(column.is_not(None)))
-        if "project_id" in table.c:
-            in_scope.append(select(column).where(table.c.project_id.in_(mine)))
-        elif "event_id" in table.c:
-            in_scope.append(select(column).where(table.c.event_id.in_(own_events)))
-    return or_(
-        Organisation.id.in_(union(*in_scope)) if in_scope else false(),
-        Organisation.id.not_in(union(*anywhere)) if anywhere else true(),
-    )
+    return or_(organisations.named_by_projects(mine), organisations.named_nowhere())
 
 
 def organisation_to_manage(user: User, organisation_id: int) -> Organisation:

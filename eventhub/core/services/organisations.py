@@ -7,11 +7,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Table, func, select, union_all
+from sqlalchemy import Column, ColumnElement, Table, false, func, select, true, union, union_all
 from sqlalchemy import update as update_stmt
 from sqlalchemy.orm import joinedload
 
-from eventhub.core.models import Organisation
+from eventhub.core.models import Event, Organisation
 from eventhub.core.services import audit
 from eventhub.extensions import db
 
@@ -85,6 +85,26 @@ def references() -> list[tuple[Column, Table]]:
             if fk.column.table.name == Organisation.__tablename__:
                 found.append((fk.parent, table))
     return found
+
+
+def named_by_projects(project_ids) -> ColumnElement[bool]:
+    """A WHERE clause: organisations some record of these projects names (``project_ids`` is
+    a list or a SELECT of ids). A table counts if it refers to an organisation and to a
+    project or an event."""
+    events = select(Event.id).where(Event.project_id.in_(project_ids))
+    named = []
+    for column, table in references():
+        if "project_id" in table.c:
+            named.append(select(column).where(table.c.project_id.in_(project_ids)))
+        elif "event_id" in table.c:
+            named.append(select(column).where(table.c.event_id.in_(events)))
+    return Organisation.id.in_(union(*named)) if named else false()
+
+
+def named_nowhere() -> ColumnElement[bool]:
+    """A WHERE clause: organisations no record names yet (just added by hand)."""
+    every = [select(column).where(column.is_not(None)) for column, _table in references()]
+    return Organisation.id.not_in(union(*every)) if every else true()
 
 
 class Filter(enum.StrEnum):
