@@ -83,11 +83,11 @@ def choices_for(country: Country | None) -> CountryChoices:
 
 def event_country(event: Event) -> Country | None:
     """The country an event takes place in: its municipality's, else its project's."""
-    if event.municipality is not None:
-        return event.municipality.country
-    if event.project is not None:
-        return event.project.country
-    return None
+    municipality = getattr(event, "municipality", None)
+    if municipality is not None:
+        return municipality.country
+    project = getattr(event, "project", None)
+    return project.country if project is not None else None
 
 
 def any_exist() -> bool:
