@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 from bench.server import ROOT
 
@@ -92,6 +93,7 @@ class Backend:
                 raise SystemExit(
                     f"refusing to wipe the database {dbname!r}: its name must contain 'bench'"
                 )
+            self._create_database(dbname)
             with psycopg.connect(self.libpq_url, autocommit=True) as conn:
                 conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
                 conn.execute("CREATE SCHEMA public")
@@ -108,6 +110,15 @@ class Backend:
         )
         if result.returncode != 0:
             raise RuntimeError(f"flask db upgrade failed on {self.name}:\n{result.stderr[-3000:]}")
+
+    def _create_database(self, dbname: str) -> None:
+        """Create the benchmark database on a fresh machine, through the maintenance database."""
+        params = psycopg.conninfo.conninfo_to_dict(self.libpq_url)
+        params["dbname"] = "postgres"
+        with psycopg.connect(**params, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,))
+            if exists.fetchone() is None:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
 
     def tables(self) -> list[str]:
         with self.connect() as conn:
