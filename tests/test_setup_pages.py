@@ -9,7 +9,9 @@ from sqlalchemy import func, select, true
 from eventhub.core.models import (
     AuditEntry,
     GuidanceSession,
+    Municipality,
     Organisation,
+    Place,
     Project,
     Registration,
     Role,
@@ -371,3 +373,31 @@ def test_check_in_staff_given_a_project_take_attendance_at_its_events_only(clien
     assert client.get(f"/organiser/events/{mine.id}/checkin").status_code == 200
     assert client.get(f"/organiser/events/{theirs.id}/checkin").status_code == 404
     assert client.get(f"/organiser/events/{mine.id}/edit").status_code == 404
+
+
+def test_a_mistyped_municipality_or_place_is_corrected_on_its_page(client):
+    factories.user("admin@x.fi", Role.ADMIN)
+    sign_in(client, "admin@x.fi")
+    flow.add_municipality(client, "Gulbnes novads", "Vidzeme")
+    gulbene = db.session.scalar(select(Municipality))
+    flow.add_places(client, gulbene.id, ["Lizuma pagasts", "Tirza pagasts"])
+    tirza = db.session.scalar(select(Place).where(Place.name == "Tirza pagasts"))
+    url = f"/organiser/places/{gulbene.id}"
+
+    response = post_form(
+        client, url, {"country": "LV", "name": "Gulbenes novads", "region": "Vidzeme"}
+    )
+    assert response.status_code == 303
+    clash = post_form(
+        client, f"{url}/places/{tirza.id}", {"name": "lizuma pagasts"}, token_from=url
+    )
+    assert clash.status_code == 422
+    assert "The municipality has a place of that name already." in clash.get_data(as_text=True)
+    fixed = post_form(
+        client, f"{url}/places/{tirza.id}", {"name": "Tirzas pagasts"}, token_from=url
+    )
+    assert fixed.status_code == 303
+    db.session.expire_all()
+    assert gulbene.name == "Gulbenes novads" and tirza.name == "Tirzas pagasts"
+    actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions[-2:] == ["municipality_edited", "place_edited"]

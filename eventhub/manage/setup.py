@@ -4,12 +4,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventhub.core.models import Country, EventKind, Municipality
+from eventhub.core.models import Country, EventKind, Municipality, Place
 from eventhub.core.services import access, places, projects
 from eventhub.extensions import db
 from eventhub.manage import bp
 from eventhub.manage.decorators import manager_required
-from eventhub.manage.setup_forms import MunicipalityForm, PlacesForm, ProjectForm
+from eventhub.manage.setup_forms import MunicipalityForm, PlaceForm, PlacesForm, ProjectForm
 
 
 def _status(form) -> int:
@@ -135,3 +135,59 @@ def add_places(municipality_id: int):
     return _places_page(
         municipality.country, MunicipalityForm(country=municipality.country.value), form, 422
     )
+
+
+@bp.route("/places/<int:municipality_id>", methods=["GET", "POST"])
+@manager_required
+def edit_municipality(municipality_id: int):
+    municipality = db.get_or_404(Municipality, municipality_id)
+    form = MunicipalityForm(obj=municipality)
+    form.country.data = municipality.country.value  # the country stays; only shown
+    if form.validate_on_submit():
+        try:
+            places.rename_municipality(
+                current_user, municipality, name=form.name.data, region=form.region.data
+            )
+        except places.NameTaken:
+            db.session.rollback()
+            form.name.errors.append(_("This country has a municipality of that name already."))
+        else:
+            db.session.commit()
+            flash(_("Saved."), "ok")
+            return redirect(url_for("manage.places_list", country=municipality.country.value), 303)
+    return render_template(
+        "manage/setup/municipality.html",
+        municipality=municipality,
+        form=form,
+        place_form=PlaceForm(),
+        failed_place=None,
+    ), _status(form)
+
+
+@bp.route("/places/<int:municipality_id>/places/<int:place_id>", methods=["POST"])
+@manager_required
+def rename_place(municipality_id: int, place_id: int):
+    place = db.get_or_404(Place, place_id)
+    if place.municipality_id != municipality_id:
+        abort(404)
+    form = PlaceForm()
+    if form.validate_on_submit():
+        try:
+            places.rename_place(current_user, place, form.name.data)
+        except places.NameTaken:
+            db.session.rollback()
+            form.name.errors.append(_("The municipality has a place of that name already."))
+        else:
+            db.session.commit()
+            flash(_("Saved."), "ok")
+            return redirect(
+                url_for("manage.edit_municipality", municipality_id=municipality_id), 303
+            )
+    municipality = db.session.get(Municipality, municipality_id)
+    return render_template(
+        "manage/setup/municipality.html",
+        municipality=municipality,
+        form=MunicipalityForm(obj=municipality),
+        place_form=form,
+        failed_place=place_id,
+    ), 422

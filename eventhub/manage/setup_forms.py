@@ -176,6 +176,13 @@ class MunicipalityForm(FlaskForm):
     )
 
 
+class PlaceForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Please give the place's name.")), Length(max=120)],
+    )
+
+
 class PlacesForm(FlaskForm):
     names = TextAreaField(
         _l("Places to add"),

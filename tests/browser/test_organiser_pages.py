@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from eventhub.core.db import utcnow
-from eventhub.core.models import EventKind, Project
+from eventhub.core.models import EventKind, Municipality, Project
 from eventhub.extensions import db
 from tests.browser.support import ORGANISER_EMAIL, ORGANISER_PASSWORD, requires_chromium, t
 
@@ -42,6 +42,7 @@ def organiser_events(site) -> dict[str, int]:
                 registration.SignupData(name="Aino Mäkelä", email="aino@example.fi", locale="fi"),
             )
         ids["project"] = db.session.scalar(db.select(Project.id))
+        ids["municipality"] = db.session.scalar(db.select(Municipality.id))
         db.session.commit()
     return ids
 
@@ -71,6 +72,7 @@ def test_organiser_pages(site, pages, organiser_events, locale):
         "org-projects": "/organiser/projects/",
         "org-project-edit": f"/organiser/projects/{project}/edit",
         "org-places": "/organiser/places/",
+        "org-municipality": f"/organiser/places/{organiser_events['municipality']}",
         "org-organisations": "/organiser/organisations/?show=unconfirmed",
         "org-organisation-new": "/organiser/organisations/new",
         "org-users": "/organiser/users/",

@@ -92,3 +92,37 @@ def event_country(event: Event) -> Country | None:
 
 def any_exist() -> bool:
     return bool(db.session.scalar(select(exists().where(Municipality.id.is_not(None)))))
+
+
+def rename_municipality(user, municipality: Municipality, *, name: str, region: str) -> None:
+    """Correct a municipality's name or region (a typo, a merger of municipalities)."""
+    name = name.strip()
+    taken = db.session.scalar(
+        select(Municipality.id).where(
+            Municipality.country == municipality.country,
+            func.lower(Municipality.name) == name.lower(),
+            Municipality.id != municipality.id,
+        )
+    )
+    if taken is not None:
+        raise NameTaken(name)
+    municipality.name = name
+    municipality.region = region.strip()
+    db.session.flush()
+    audit.record("municipality_edited", obj=municipality, user=user)
+
+
+def rename_place(user, place: Place, name: str) -> None:
+    name = name.strip()
+    taken = db.session.scalar(
+        select(Place.id).where(
+            Place.municipality_id == place.municipality_id,
+            func.lower(Place.name) == name.lower(),
+            Place.id != place.id,
+        )
+    )
+    if taken is not None:
+        raise NameTaken(name)
+    place.name = name
+    db.session.flush()
+    audit.record("place_edited", obj=place, user=user)
