@@ -9,3 +9,6 @@ MAIL_RETRY_BASE_SECONDS = 1
 # Tests sign in many times from one address; the rate-limit test sets its own limit.
 LOGIN_RATE_LIMIT = "10000 per minute"
 SIGNUP_RATE_LIMIT = "100000 per minute"  # races of many signups from one test address
+# Passwords hashed cheaply: scrypt's default costs over a second per hash on a busy CI
+# machine, paid at every account made and every sign-in. Production keeps the default.
+PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a hashing method
