@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: install run test lint format translations extract-messages update-messages bench clean
+.PHONY: install run test lint contracts format translations extract-messages update-messages bench clean
 
 install: $(STAMP) translations
 
@@ -46,7 +46,14 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 		echo "npm not found: the browser tests' axe-core checks need Node.js and npm"; \
 	fi
 
-test: install lint $(AXE)
+# The architecture's contracts (.importlinter: layers, independent formats, acyclic core) and
+# the type check of core; docs/architecture.md explains them. tests/test_contracts.py runs
+# the same, so a plain pytest sees them too.
+contracts: $(STAMP)
+	PYTHONPATH=. $(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
+
+test: install lint contracts $(AXE)
 	$(BIN)/pytest
 
 bench: install

@@ -24,7 +24,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     install_converters(app)
 
     from eventhub.core import db as core_db
-    from eventhub.core.services import outbox
+    from eventhub.core.services import formats, outbox
     from eventhub.web import init_web
 
     db.init_app(app)
@@ -57,9 +57,12 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     app.register_blueprint(health.bp)
     app.register_blueprint(events.bp)
     app.register_blueprint(registration.bp)
-    app.register_blueprint(workshops.bp, url_prefix="/workshops")
-    app.register_blueprint(hackathons.bp, url_prefix="/hackathons")
-    app.register_blueprint(forums.bp, url_prefix="/forums")
+    # The event formats, one line each: a format's hooks and its blueprint
+    # (docs/architecture.md, "Adding an event format").
+    formats.register(app, workshops.FORMAT)
+    formats.register(app, hackathons.FORMAT)
+    formats.register(app, forums.FORMAT)
+    formats.register(app, events.PLAIN_FORMAT)
     app.register_blueprint(calendar.bp, url_prefix="/calendar")
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(auth.bp)

@@ -333,3 +333,25 @@ def test_demo_has_every_format_and_its_pages_work(runner, client):
     ):
         assert client.get(url).status_code == 200, url
     assert "Diskusiju grupas I" in client.get(f"/events/{forum.id}").get_data(as_text=True)
+
+
+def test_a_series_is_managed_only_within_its_project(client):
+    """Series scope is decided by access.series_to_manage: a manager of another project
+    neither sees the series in the list nor opens it, and a series without a project is the
+    admins' alone."""
+    series, _sessions = series_with_sessions()
+    loose = WorkshopSeries(name="Without a project", certificate_threshold=1)
+    db.session.add(loose)
+    factories.user("other@example.fi", projects=[factories.project()])
+    factories.user("mine@example.fi", projects=[series.project])
+    db.session.commit()
+    sign_in(client, "other@example.fi")
+    assert "Apkaimju darbnīcas" not in client.get("/workshops/organiser/series").get_data(
+        as_text=True
+    )
+    assert client.get(f"/workshops/organiser/series/{series.id}").status_code == 404
+    assert client.get(f"/workshops/organiser/series/{loose.id}").status_code == 404
+    mine = client.application.test_client()
+    sign_in(mine, "mine@example.fi")
+    assert mine.get(f"/workshops/organiser/series/{series.id}").status_code == 200
+    assert mine.get(f"/workshops/organiser/series/{loose.id}").status_code == 404

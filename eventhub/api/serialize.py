@@ -8,19 +8,22 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from eventhub.core.models import Event
-from eventhub.core.services import forums
+from eventhub.core.services import formats
 from eventhub.core.services.capacity import EventAvailability
 from eventhub.core.services.search import EventPage
 from eventhub.urls import external_url
 
 
 def event_json(
-    event: Event, availability: EventAvailability, programme: list[dict] | None = None
+    event: Event,
+    availability: EventAvailability,
+    format_fields: dict[str, object] | None = None,
 ) -> dict[str, Any]:
     """One event. Times are ISO 8601 in the event's own timezone, with its offset.
-    ``programme`` is given by listings, which read all their events' programmes at once."""
-    if programme is None:
-        programme = forums.programmes_json([event])[event.id]
+    ``format_fields`` (what the formats add, such as a forum's programme) is given by
+    listings, which read all their events' fields at once."""
+    if format_fields is None:
+        format_fields = formats.api_fields([event])[event.id]
     url = external_url("events.detail", event_id=event.id)
     municipality = event.municipality
     project = event.project
@@ -67,7 +70,7 @@ def event_json(
         "url": url,
         "ical_url": external_url("calendar.event_ics", event_id=event.id),
         "registration_url": f"{url}#register",
-        "programme": programme,
+        **format_fields,
     }
 
 
@@ -79,9 +82,9 @@ def event_list(result: EventPage, args: MultiDict) -> dict[str, Any]:
         return external_url("api.events", **filters, page=page)
 
     last = result.pages
-    programmes = forums.programmes_json(result.items)
+    fields = formats.api_fields(result.items)
     return {
-        "items": [event_json(e, result.availability[e.id], programmes[e.id]) for e in result.items],
+        "items": [event_json(e, result.availability[e.id], fields[e.id]) for e in result.items],
         "meta": {
             "page": result.page,
             "per_page": result.per_page,

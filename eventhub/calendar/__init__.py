@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("calendar", __name__)
 
-from eventhub.calendar import links, routes  # noqa: E402,F401
+from eventhub.calendar import routes  # noqa: E402,F401

@@ -8,7 +8,8 @@ its details.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -100,7 +101,7 @@ SENTENCES = {
 }
 
 # What each kind of object is called in a sentence, read in one query per kind and page.
-_NAMED = {
+_NAMED: dict[str, tuple[Any, Callable[[Any], str]]] = {
     "project": (Project, lambda p: f"{p.code} {p.name}"),
     "municipality": (Municipality, lambda m: m.name),
     "place": (Place, lambda p: p.name),
@@ -117,12 +118,12 @@ def sentences(entries: Iterable[AuditEntry]) -> dict[int, str]:
     return {e.id: _sentence(e, names, projects) for e in entries}
 
 
-def _object_names(entries: list[AuditEntry]) -> dict[tuple[str, int], str]:
+def _object_names(entries: list[AuditEntry]) -> dict[tuple[str, int | None], str]:
     wanted: dict[str, set[int]] = {}
     for e in entries:
         if e.object_type in _NAMED and e.object_id is not None:
             wanted.setdefault(e.object_type, set()).add(e.object_id)
-    found = {}
+    found: dict[tuple[str, int | None], str] = {}
     for kind, ids in wanted.items():
         model, name = _NAMED[kind]
         for obj in db.session.scalars(select(model).where(model.id.in_(ids))):
@@ -130,7 +131,7 @@ def _object_names(entries: list[AuditEntry]) -> dict[tuple[str, int], str]:
     return found
 
 
-def _project_names(entries: list[AuditEntry]) -> dict[int, str]:
+def _project_names(entries: list[AuditEntry]) -> dict[int | None, str]:
     ids = {e.details.get("project_id") for e in entries if e.details}
     ids.discard(None)
     if not ids:
@@ -139,7 +140,9 @@ def _project_names(entries: list[AuditEntry]) -> dict[int, str]:
     return dict(rows.tuples())
 
 
-def _sentence(e: AuditEntry, names: dict[tuple[str, int], str], projects: dict[int, str]) -> str:
+def _sentence(
+    e: AuditEntry, names: dict[tuple[str, int | None], str], projects: dict[int | None, str]
+) -> str:
     details = e.details or {}
     missing = f"#{e.object_id}" if e.object_id is not None else "–"
     role = details.get("role")

@@ -26,7 +26,7 @@ from wtforms.validators import (
 
 from eventhub.core.models import Event, ProgrammeItem
 from eventhub.core.services import forums
-from eventhub.manage.forms import choices as select_choices
+from eventhub.web.forms import choices as select_choices
 
 
 def group_label(places: forums.GroupPlaces) -> str:

@@ -12,7 +12,6 @@ from eventhub.core.labels import KIND_PLURALS
 from eventhub.core.models import DiscussionGroup, EventKind, ProgrammeItem
 from eventhub.core.services import access, forums
 from eventhub.core.services import registration as registrations
-from eventhub.events.routes import render_listing
 from eventhub.extensions import db
 from eventhub.forums import bp
 from eventhub.forums.forms import (
@@ -23,23 +22,13 @@ from eventhub.forums.forms import (
     groups_form,
     item_choices,
 )
-from eventhub.manage.decorators import manager_required
+from eventhub.web.decorators import manager_required
+from eventhub.web.pages import render_listing
 
 
 @bp.route("/")
 def index():
     return render_listing(EventKind.FORUM, str(KIND_PLURALS[EventKind.FORUM]))
-
-
-@bp.app_template_global()
-def forum_programme(event):
-    """The programme and group places for an event page; None when it has no programme."""
-    if event.kind not in forums.PROGRAMME_KINDS:
-        return None
-    items = forums.programme(event.id)
-    if not items:
-        return None
-    return {"items": items, "places": forums.group_places(items)}
 
 
 # --- participant ------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from eventhub.core.models import Event, InitiativeStatus
 from eventhub.core.services import hackathons
-from eventhub.manage.forms import choices as select_choices
+from eventhub.web.forms import choices as select_choices
 
 INITIATIVE_STATUS_LABELS = {
     InitiativeStatus.IDEA: _l("Idea"),

@@ -21,7 +21,6 @@ from eventhub.core.models import (
 )
 from eventhub.core.services import access, hackathons, listing
 from eventhub.core.services import registration as registrations
-from eventhub.events.routes import render_listing
 from eventhub.extensions import db, signup_limit
 from eventhub.hackathons import bp
 from eventhub.hackathons.forms import (
@@ -34,8 +33,9 @@ from eventhub.hackathons.forms import (
     SeekForm,
     challenge_choices,
 )
-from eventhub.manage.decorators import manager_required
-from eventhub.manage.forms import choices as select_choices
+from eventhub.web.decorators import manager_required
+from eventhub.web.forms import choices as select_choices
+from eventhub.web.pages import render_listing
 
 
 @bp.app_context_processor
@@ -46,15 +46,6 @@ def _labels():
 @bp.route("/")
 def index():
     return render_listing(EventKind.HACKATHON, str(KIND_PLURALS[EventKind.HACKATHON]))
-
-
-@bp.app_template_global()
-def hackathon_of(event):
-    """The public hackathon an event belongs to (preparatory, follow-up, mentoring)."""
-    if event.parent_event_id is None:
-        return None
-    parent = listing.get_public_event(event.parent_event_id)
-    return parent if parent is not None and parent.kind == EventKind.HACKATHON else None
 
 
 def _public_hackathon(event_id: int) -> Event:

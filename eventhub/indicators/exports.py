@@ -2,42 +2,24 @@
 
 :func:`report_tables` lays a :class:`~eventhub.core.services.indicators.Report` out as a
 summary like a funder report plus one table per breakdown; the XLSX has one sheet per table,
-the CSV export one table per file. Numbers stay numbers and dates stay dates (in the XLSX
-as real cell types, in the CSV in ISO form).
+the CSV export one table per file, both written by :mod:`eventhub.web.exports`.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from eventhub.core import labels
 from eventhub.core.models import AgeBand, EventKind, Gender, LabourStatus, RegistrationStatus
 from eventhub.core.services.indicators import Dimension, Report
 from eventhub.indicators.names import Names
+from eventhub.web.exports import MONTH, PERCENT, Sheet
 
-PERCENT = "0.0%"
-MONTH = "yyyy-mm"
-DAY = "yyyy-mm-dd"
-
-
-@dataclass
-class Table:
-    key: str  # used in URLs: ?sheet=<key>
-    title: str  # the sheet's name (Excel allows 31 characters)
-    header: list[str]
-    rows: list[list[Any]] = field(default_factory=list)
-    formats: dict[int, str] = field(default_factory=dict)  # column index -> number format
-    cell_formats: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column)
+# The tables are written by the web toolkit's one CSV/XLSX writer (eventhub.web.exports).
+Table = Sheet
 
 
 def _ratio(value: float | None) -> float | None:
@@ -233,86 +215,3 @@ def survey_table(report: Report, names: Names) -> Table:
 
 
 # --- writers ----------------------------------------------------------------------------------
-
-
-def _plain(value: Any) -> Any:
-    """Numbers, dates and None as they are; anything else (lazy translations) as text."""
-    if value is None or isinstance(value, int | float | date | str):
-        return value
-    return str(value)
-
-
-def _safe_text(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    value = _plain(value)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _csv_value(value: Any, fmt: str | None) -> Any:
-    if isinstance(value, date):
-        return value.strftime("%Y-%m") if fmt == MONTH else value.isoformat()
-    return _safe_text(value)
-
-
-def to_csv(table: Table) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([_safe_text(h) for h in table.header])
-    for row in table.rows:
-        writer.writerow(
-            ["" if v is None else _csv_value(v, table.formats.get(i)) for i, v in enumerate(row)]
-        )
-    # The byte order mark makes spreadsheet applications read the file as UTF-8.
-    return out.getvalue().encode("utf-8-sig")
-
-
-def to_xlsx(tables: Sequence[Table]) -> bytes:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    used: set[str] = set()
-    bold = Font(bold=True)
-    for table in tables:
-        title = _sheet_title(table.title, used)
-        sheet = workbook.create_sheet(title)
-        sheet.append([_plain(h) for h in table.header])
-        for cell in sheet[1]:
-            cell.font = bold
-        for values in table.rows:
-            sheet.append([None] * len(values))
-            row_no = sheet.max_row
-            for col, value in enumerate(values, 1):
-                cell = sheet.cell(row=row_no, column=col)
-                value = _plain(value)
-                cell.value = value
-                if isinstance(value, str) and value.startswith("="):
-                    cell.data_type = "s"  # text, never a formula
-                fmt = table.cell_formats.get((row_no - 2, col - 1)) or table.formats.get(col - 1)
-                if isinstance(value, date):
-                    cell.number_format = fmt if fmt == MONTH else DAY
-                elif fmt and isinstance(value, int | float):
-                    cell.number_format = fmt
-        for col in range(1, len(table.header) + 1):
-            width = max(
-                [len(str(table.header[col - 1]))]
-                + [len(str(r[col - 1])) for r in table.rows if col - 1 < len(r) and r[col - 1]]
-            )
-            sheet.column_dimensions[get_column_letter(col)].width = min(60, max(10, width + 2))
-        sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def _sheet_title(title: str, used: set[str]) -> str:
-    for char in "[]:*?/\\":
-        title = title.replace(char, " ")
-    base = title[:31]
-    candidate, n = base, 2
-    while candidate.lower() in used:
-        suffix = f" {n}"
-        candidate = base[: 31 - len(suffix)] + suffix
-        n += 1
-    used.add(candidate.lower())
-    return candidate

@@ -10,9 +10,7 @@ from wtforms import (
     DateField,
     IntegerField,
     RadioField,
-    SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -24,18 +22,9 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventhub.core import labels
-
-
-def choices(pairs) -> list[SelectChoice]:
-    return [SelectChoice(str(value), label) for value, label in pairs]
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from eventhub.web.forms import MultiCheckboxField, choices
 
 
 class ScopeForm(FlaskForm):

@@ -13,8 +13,9 @@ from eventhub.core.services import access
 from eventhub.core.services import guidance as service
 from eventhub.extensions import db
 from eventhub.indicators import bp
-from eventhub.indicators.forms import GuidanceForm, TopicForm, choices
-from eventhub.manage.decorators import manager_required
+from eventhub.indicators.forms import GuidanceForm, TopicForm
+from eventhub.web.decorators import manager_required
+from eventhub.web.forms import choices
 
 
 def _forms(project):

@@ -31,9 +31,11 @@ from eventhub.core.services import access
 from eventhub.core.services import indicators as ind
 from eventhub.extensions import db
 from eventhub.indicators import bp, charts, exports
-from eventhub.indicators.forms import ScopeForm, choices
+from eventhub.indicators.forms import ScopeForm
 from eventhub.indicators.names import Names
-from eventhub.manage.decorators import manager_required
+from eventhub.web import exports as spreadsheets
+from eventhub.web.decorators import manager_required
+from eventhub.web.forms import choices
 
 PER_PAGE = 100
 SCOPE_ARGS = ("project", "date_from", "date_to", "kind", "country", "region", "municipality")
@@ -270,7 +272,7 @@ def _figure_title(figure: str, filters: dict) -> str:
 def export_xlsx():
     tables, filename = _export_tables()
     return Response(
-        exports.to_xlsx(tables),
+        spreadsheets.to_xlsx(tables),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'},
     )
@@ -285,7 +287,7 @@ def export_csv():
     if table is None:
         abort(404)
     return Response(
-        exports.to_csv(table),
+        spreadsheets.to_csv(table),
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}-{table.key}.csv"'},
     )

@@ -15,7 +15,7 @@ from eventhub.extensions import db
 from eventhub.indicators import bp
 from eventhub.indicators.forms import InstrumentForm, survey_form
 from eventhub.indicators.names import Names
-from eventhub.manage.decorators import manager_required
+from eventhub.web.decorators import manager_required
 
 
 def _instruments(project_id: int) -> list[SurveyInstrument]:

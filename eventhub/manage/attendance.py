@@ -21,7 +21,8 @@ from eventhub.core.services.attendance import AttendanceRefused, DoorRow
 from eventhub.extensions import db
 from eventhub.manage import bp
 from eventhub.manage.attendance_forms import CloseEventForm, HeadcountForm, WalkInForm
-from eventhub.manage.decorators import manager_required, staff_required
+from eventhub.web.actions import act
+from eventhub.web.decorators import manager_required, staff_required
 
 # For the participant's own page (registration/manage.html): their check-in QR code.
 bp.add_app_template_global(service.checkin_qr_data_uri, "checkin_qr_data_uri")
@@ -158,13 +159,11 @@ def update_headcount(event_id: int, headcount_id: int):
     if not form.validate_on_submit():
         flash(next(iter(form.errors.values()))[0], "error")
         return redirect(url_for("manage.headcount", event_id=event.id), 303)
-    try:
-        service.set_headcount(current_user, row, form.count.data, form.note.data or "")
-    except AttendanceRefused as refusal:
-        return _refused(event_id, refusal, to="manage.headcount")
-    db.session.commit()
-    flash(_("The headcount has been corrected."), "ok")
-    return redirect(url_for("manage.headcount", event_id=event.id), 303)
+    return act(
+        lambda: service.set_headcount(current_user, row, form.count.data, form.note.data or ""),
+        done=_("The headcount has been corrected."),
+        to=url_for("manage.headcount", event_id=event.id),
+    )
 
 
 @bp.route("/events/<int:event_id>/headcount/<int:headcount_id>/remove", methods=["POST"])
@@ -172,13 +171,11 @@ def update_headcount(event_id: int, headcount_id: int):
 def remove_headcount(event_id: int, headcount_id: int):
     event = access.event_to_check_in(current_user, event_id)
     row = _headcount_of(event, headcount_id)
-    try:
-        service.remove_headcount(current_user, row)
-    except AttendanceRefused as refusal:
-        return _refused(event_id, refusal, to="manage.headcount")
-    db.session.commit()
-    flash(_("The headcount has been removed."), "ok")
-    return redirect(url_for("manage.headcount", event_id=event.id), 303)
+    return act(
+        lambda: service.remove_headcount(current_user, row),
+        done=_("The headcount has been removed."),
+        to=url_for("manage.headcount", event_id=event.id),
+    )
 
 
 # --- QR check-in --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from eventhub.core.models import Event
 from eventhub.core.services import organisations, places
-from eventhub.manage.forms import choices
+from eventhub.web.forms import choices
 
 
 class WalkInForm(FlaskForm):

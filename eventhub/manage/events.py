@@ -20,8 +20,9 @@ from eventhub.core.models import (
 from eventhub.core.services import access, capacity, event_admin, projects
 from eventhub.extensions import db
 from eventhub.manage import bp
-from eventhub.manage.decorators import admin_required, manager_required, staff_required
-from eventhub.manage.forms import EventForm, QuestionForm, choices
+from eventhub.manage.forms import EventForm, QuestionForm
+from eventhub.web.decorators import admin_required, manager_required, staff_required
+from eventhub.web.forms import choices
 
 
 @bp.route("/")

@@ -11,7 +11,6 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     IntegerField,
-    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -21,6 +20,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 
 from eventhub.core import labels
 from eventhub.core.models import EventKind, QuestionType
+from eventhub.web.forms import choices
 
 TIMEZONES = ["Europe/Helsinki", "Europe/Riga", "Europe/Tallinn"]
 EVENT_LANGUAGES = ["fi", "sv", "en", "lv", "et", "ru"]
@@ -32,10 +32,6 @@ LANGUAGE_LABELS = {
     "et": "Eesti",
     "ru": "Русский",
 }
-
-
-def choices(pairs) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class EventForm(FlaskForm):

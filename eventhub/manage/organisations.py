@@ -9,10 +9,10 @@ from eventhub.core.models import Municipality, Organisation
 from eventhub.core.services import access, organisations
 from eventhub.extensions import db
 from eventhub.manage import bp
-from eventhub.manage.decorators import manager_required
-from eventhub.manage.forms import choices
 from eventhub.manage.setup_forms import MergeForm, OrganisationForm
 from eventhub.web import safe_next
+from eventhub.web.decorators import manager_required
+from eventhub.web.forms import choices
 
 
 def _status(form) -> int:

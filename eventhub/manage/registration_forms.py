@@ -10,9 +10,9 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from eventhub.core import labels
 from eventhub.core.models import Event
-from eventhub.core.services.registration import Placement
-from eventhub.manage.forms import choices
-from eventhub.registration.forms import DetailsForm, build_form
+from eventhub.core.services.signup import Placement
+from eventhub.web.forms import choices
+from eventhub.web.signup_forms import DetailsForm, build_form
 
 
 class ManualRegistrationForm(DetailsForm):

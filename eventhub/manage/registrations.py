@@ -18,9 +18,11 @@ from eventhub.core.services.capacity import Availability
 from eventhub.core.services.registration import Outcome, Placement, RegistrationRefused
 from eventhub.extensions import db
 from eventhub.manage import bp
-from eventhub.manage.decorators import manager_required
 from eventhub.manage.registration_forms import MessageForm, manual_registration_form
+from eventhub.web import exports as spreadsheets
 from eventhub.web import refusal_message, safe_next
+from eventhub.web.actions import act
+from eventhub.web.decorators import manager_required
 
 BASE = "/events/<int:event_id>/registrations"
 _STATUSES = {s.value for s in RegistrationStatus}
@@ -73,22 +75,22 @@ def _act(event_id: int, registration_id: int, action, done: str):
     """Run one decision on one registration, then go back to the list as it was."""
     event = access.event_to_manage(current_user, event_id)
     registration = _registration(event, registration_id)
-    try:
-        promoted = action(current_user, registration)
-    except service.ActionRefused as refused:
-        db.session.rollback()
-        flash(refused.message, "error")
-    else:
-        db.session.commit()
-        flash(done, "ok")
-        if promoted:
-            moved = ngettext(
-                "%(num)d person moved up from the waiting list.",
-                "%(num)d people moved up from the waiting list.",
-                len(promoted),
-            )
-            flash(moved, "ok")
-    return redirect(safe_next(request.form.get("next"), _list_url(event)), 303)
+
+    def told(promoted) -> list[str]:
+        if not promoted:
+            return [done]
+        moved = ngettext(
+            "%(num)d person moved up from the waiting list.",
+            "%(num)d people moved up from the waiting list.",
+            len(promoted),
+        )
+        return [done, moved]
+
+    return act(
+        lambda: action(current_user, registration),
+        done=told,
+        to=safe_next(request.form.get("next"), _list_url(event)),
+    )
 
 
 @bp.route(f"{BASE}/<int:registration_id>/approve", methods=["POST"])
@@ -219,7 +221,8 @@ def export_csv(event_id: int):
     event = access.event_to_manage(current_user, event_id)
     table = service.export_table(current_user, event, _filters())
     db.session.commit()
-    return _download(service.to_csv(table), event, "csv", "text/csv; charset=utf-8")
+    sheet = spreadsheets.Sheet("registrations", _("Registrations"), table.headers, table.rows)
+    return _download(spreadsheets.to_csv(sheet), event, "csv", "text/csv; charset=utf-8")
 
 
 @bp.route(f"{BASE}/export.xlsx")
@@ -228,8 +231,9 @@ def export_xlsx(event_id: int):
     event = access.event_to_manage(current_user, event_id)
     table = service.export_table(current_user, event, _filters())
     db.session.commit()
+    sheet = spreadsheets.Sheet("registrations", _("Registrations"), table.headers, table.rows)
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return _download(service.to_xlsx(table, _("Registrations")), event, "xlsx", xlsx)
+    return _download(spreadsheets.to_xlsx([sheet]), event, "xlsx", xlsx)
 
 
 def _download(data: bytes, event: Event, extension: str, mimetype: str) -> Response:

@@ -8,8 +8,8 @@ from eventhub.core.models import Country, EventKind, Municipality, Place
 from eventhub.core.services import access, places, projects
 from eventhub.extensions import db
 from eventhub.manage import bp
-from eventhub.manage.decorators import manager_required
 from eventhub.manage.setup_forms import MunicipalityForm, PlaceForm, PlacesForm, ProjectForm
+from eventhub.web.decorators import manager_required
 
 
 def _status(form) -> int:

@@ -10,10 +10,8 @@ from wtforms import (
     EmailField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
-    widgets,
 )
 from wtforms.validators import (
     DataRequired,
@@ -27,18 +25,14 @@ from wtforms.validators import (
 
 from eventhub.core import labels
 from eventhub.core.models import Country, EventKind, Role
-from eventhub.manage.forms import EVENT_LANGUAGES, LANGUAGE_LABELS, TIMEZONES, choices
+from eventhub.manage.forms import EVENT_LANGUAGES, LANGUAGE_LABELS, TIMEZONES
+from eventhub.web.forms import MultiCheckboxField, choices
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrator (everything)"),
     Role.MANAGER: _l("Project manager (the projects chosen below)"),
     Role.CHECKIN: _l("Check-in staff (attendance at the door only)"),
 }
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 def _country_choices(empty: str | None = None):

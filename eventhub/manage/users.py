@@ -9,8 +9,8 @@ from eventhub.core.models import Project, Role
 from eventhub.core.services import access, accounts
 from eventhub.extensions import db
 from eventhub.manage import bp
-from eventhub.manage.decorators import manager_required
 from eventhub.manage.setup_forms import InviteForm, UserForm
+from eventhub.web.decorators import manager_required
 
 
 def _status(form) -> int:

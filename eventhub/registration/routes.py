@@ -4,13 +4,13 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from eventhub.calendar.links import feed_links
-from eventhub.core.services import capacity, ical, listing
+from eventhub.core.services import capacity, formats, ical, listing
 from eventhub.core.services import registration as service
-from eventhub.events.routes import render_event_page
 from eventhub.extensions import db, signup_limit
 from eventhub.registration import bp
-from eventhub.registration.forms import DetailsForm, build_form
+from eventhub.web.calendar_links import feed_links
+from eventhub.web.pages import render_event_page
+from eventhub.web.signup_forms import DetailsForm, build_form
 
 
 @bp.route("/events/<int:event_id>/register", methods=["POST"])
@@ -66,6 +66,7 @@ def manage(token: str):
         editable=editable,
         position=capacity.waitlist_position(registration),
         token=token,
+        format_parts=formats.manage_page_parts(registration, token),
         feed=feed_links(
             "calendar.personal",
             _("My registrations"),

@@ -5,3 +5,4 @@ from flask import Blueprint
 bp = Blueprint("workshops", __name__)
 
 from eventhub.workshops import routes  # noqa: E402,F401
+from eventhub.workshops.format import FORMAT  # noqa: E402,F401

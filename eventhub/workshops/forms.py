@@ -11,8 +11,9 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from eventhub.core.models import Event, EventKind, EventQuestion, WorkshopSeries
-from eventhub.core.services.registration import SignupData
-from eventhub.registration.forms import MultiCheckboxField, SignupForm, build_form
+from eventhub.core.services.signup import SignupData
+from eventhub.web.forms import MultiCheckboxField
+from eventhub.web.signup_forms import SignupForm, build_form
 
 
 class SeriesSignupForm(SignupForm):

@@ -21,10 +21,10 @@ from sqlalchemy import select
 from eventhub.core.labels import KIND_PLURALS
 from eventhub.core.models import Event, EventKind, Person, WorkshopSeries
 from eventhub.core.services import access, workshops
-from eventhub.events.routes import render_listing
 from eventhub.extensions import db, signup_limit
-from eventhub.manage.decorators import manager_required
-from eventhub.manage.forms import choices as select_choices
+from eventhub.web.decorators import manager_required
+from eventhub.web.forms import choices as select_choices
+from eventhub.web.pages import render_listing
 from eventhub.workshops import bp, pdf
 from eventhub.workshops.forms import SeriesForm, data_for, series_form
 
@@ -34,12 +34,6 @@ SESSION_KEY = "series_signup"
 @bp.route("/")
 def index():
     return render_listing(EventKind.WORKSHOP, str(KIND_PLURALS[EventKind.WORKSHOP]))
-
-
-@bp.app_template_global()
-def series_of(event):
-    """The workshop series an event is a session of, for its page."""
-    return db.session.get(WorkshopSeries, event.series_id) if event.series_id else None
 
 
 def _public_series(series_id: int) -> tuple[WorkshopSeries, list]:
@@ -127,11 +121,6 @@ def _pdf_response(certificate: workshops.Certificate, locale: str) -> Response:
     return response
 
 
-@bp.app_template_global()
-def certificate_token(registration) -> str:
-    return workshops.certificate_token(registration)
-
-
 def _participant_series(token: str):
     registration = workshops.registration_for_certificate_token(token) or abort(404)
     series_id = registration.event.series_id or abort(404)
@@ -169,13 +158,7 @@ def my_certificate_pdf(token: str):
 
 
 def _series_to_manage(series_id: int) -> WorkshopSeries:
-    found = db.session.get(WorkshopSeries, series_id) or abort(404)
-    if found.project_id is None:
-        if not access.is_admin(current_user):
-            abort(404)
-    else:
-        access.project_to_manage(current_user, found.project_id)
-    return found
+    return access.series_to_manage(current_user, series_id)
 
 
 def _candidate_sessions(project_id: int | None) -> list[Event]:
@@ -207,9 +190,11 @@ def _series_form(found: WorkshopSeries | None = None, **kwargs) -> SeriesForm:
 @bp.route("/organiser/series", methods=["GET", "POST"])
 @manager_required
 def organiser_index():
-    stmt = select(WorkshopSeries).order_by(WorkshopSeries.name)
-    if not access.is_admin(current_user):
-        stmt = stmt.where(WorkshopSeries.project_id.in_(access.project_ids(current_user) or {-1}))
+    stmt = (
+        select(WorkshopSeries)
+        .where(access.manageable_series_filter(current_user))
+        .order_by(WorkshopSeries.name)
+    )
     form = _series_form()
     if form.validate_on_submit():
         project = access.project_to_manage(current_user, int(form.project.data))

@@ -7,7 +7,7 @@ from eventhub.core.models.base import (
     RegistrationStatus,
     Role,
 )
-from eventhub.core.models.event import Event, EventQuestion, QuestionType
+from eventhub.core.models.event import PUBLIC_STATUSES, Event, EventQuestion, QuestionType
 from eventhub.core.models.forums import (
     DiscussionGroup,
     GroupChoice,
@@ -49,6 +49,7 @@ from eventhub.core.models.user import AuditEntry, User
 from eventhub.core.models.workshops import WorkshopSeries
 
 __all__ = [
+    "PUBLIC_STATUSES",
     "AgeBand",
     "AuditEntry",
     "Attendance",

@@ -16,6 +16,10 @@ from eventhub.core.models.places import Municipality
 from eventhub.core.models.project import Project
 from eventhub.extensions import db
 
+# The statuses the public sees (listings, event pages, feeds, the API): the one rule of
+# "public", used by Event.is_public and by every query.
+PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED, EventStatus.HELD)
+
 
 def new_uid() -> str:
     return f"{uuid.uuid4()}@eventhub"
@@ -98,7 +102,7 @@ class Event(Timestamps, db.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.status in (EventStatus.PUBLISHED, EventStatus.CANCELLED, EventStatus.HELD)
+        return self.status in PUBLIC_STATUSES
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.title!r}>"

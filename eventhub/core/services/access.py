@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import abort
 from sqlalchemy import Select, false, or_, select, true
 
-from eventhub.core.models import Event, Organisation, Project, Role, User
+from eventhub.core.models import Event, Organisation, Project, Role, User, WorkshopSeries
 from eventhub.core.models.user import user_event, user_project
 from eventhub.core.services import organisations
 from eventhub.extensions import db
@@ -116,6 +116,27 @@ def project_to_manage(user: User, project_id: int) -> Project:
     if project is None or not may_manage_project(user, project):
         abort(404)
     return project
+
+
+def manageable_series_filter(user: User):
+    """WHERE clause on WorkshopSeries: the series the user manages (a series without a
+    project is the admins')."""
+    if is_admin(user):
+        return true()
+    return WorkshopSeries.project_id.in_(project_ids(user) or {-1})
+
+
+def series_to_manage(user: User, series_id: int) -> WorkshopSeries:
+    """The workshop series, if the user manages it; 404 otherwise."""
+    series = db.session.get(WorkshopSeries, series_id)
+    if series is None:
+        abort(404)
+    if series.project_id is None:
+        if not is_admin(user):
+            abort(404)
+    else:
+        project_to_manage(user, series.project_id)
+    return series
 
 
 # --- set-up: projects, organisations, accounts ---------------------------------------------

@@ -56,8 +56,9 @@ from eventhub.core.models import (
     User,
 )
 from eventhub.core.services import access, audit, outbox
+from eventhub.core.services.errors import Refused
 from eventhub.core.services.events import update_event
-from eventhub.core.services.registration import (
+from eventhub.core.services.signup import (
     ACTIVE,
     SignupData,
     lock_event,
@@ -86,7 +87,7 @@ class Refusal(enum.StrEnum):
     NOT_ALLOWED = "not_allowed"
 
 
-class AttendanceRefused(Exception):
+class AttendanceRefused(Refused):
     """The change cannot be made now; :attr:`message` says why, in the reader's language."""
 
     def __init__(self, reason: Refusal):
@@ -457,6 +458,7 @@ class DoorRow:
     def key(self) -> str:
         if self.registration is not None:
             return f"r{self.registration.id}"
+        assert self.attendance is not None  # a row is a registration or a walk-in
         return f"w{self.attendance.id}"
 
 
@@ -533,7 +535,7 @@ def fold(text: str) -> str:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt=CHECKIN_SALT)
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=CHECKIN_SALT)
 
 
 def checkin_token(registration: Registration) -> str:

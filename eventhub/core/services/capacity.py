@@ -100,4 +100,4 @@ def waitlist_position(registration: Registration) -> int | None:
             Registration.queue_no < registration.queue_no,
         )
     )
-    return ahead + 1
+    return (ahead or 0) + 1

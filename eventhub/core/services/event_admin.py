@@ -21,6 +21,7 @@ from eventhub.core.models import (
     User,
 )
 from eventhub.core.services import audit, capacity, messages
+from eventhub.core.services.errors import Refused
 from eventhub.core.services.events import EDITABLE_FIELDS, update_event
 from eventhub.core.services.registration import ACTIVE, fill_from_waitlist, lock_event
 from eventhub.extensions import db
@@ -35,7 +36,7 @@ def create_event(user: User, **fields: Any) -> Event:
     return event
 
 
-class CapacityBelowTaken(ValueError):
+class CapacityBelowTaken(Refused, ValueError):
     """The new number of places is smaller than the places people already hold."""
 
     def __init__(self, taken: int):

@@ -31,7 +31,7 @@ from eventhub.core.models import (
 )
 from eventhub.core.services import audit
 from eventhub.core.services.capacity import PLACE_HOLDING
-from eventhub.core.services.registration import ACTIVE, lock_event
+from eventhub.core.services.signup import ACTIVE, lock_event
 from eventhub.extensions import db
 
 FIELD_PREFIX = "item_"  # format_data keys: item_<programme item id> -> group id or ""
@@ -133,7 +133,7 @@ def parse_choices(format_data: Mapping[str, object]) -> dict[int, int | None]:
             continue
         try:
             item_id = int(key.removeprefix(FIELD_PREFIX))
-            choices[item_id] = int(value) if value not in (None, "") else None
+            choices[item_id] = int(str(value)) if value not in (None, "") else None
         except (TypeError, ValueError):
             continue
     return choices

@@ -12,11 +12,12 @@ from sqlalchemy import func, select
 
 from eventhub.core.models import GuidanceSession, GuidanceTopic, Organisation, Project, User
 from eventhub.core.services import audit
+from eventhub.core.services.errors import Refused
 from eventhub.core.services.organisations import organisation_named
 from eventhub.extensions import db
 
 
-class GuidanceError(ValueError):
+class GuidanceError(Refused, ValueError):
     pass
 
 
@@ -47,7 +48,7 @@ def add_topic(user: User, project: Project, name: str) -> GuidanceTopic:
             GuidanceTopic.project_id == project.id
         )
     )
-    topic = GuidanceTopic(project_id=project.id, name=name, position=position + 1)
+    topic = GuidanceTopic(project_id=project.id, name=name, position=(position or 0) + 1)
     db.session.add(topic)
     db.session.flush()
     audit.record("guidance_topic_added", obj=topic, user=user, project_id=project.id)

@@ -19,7 +19,6 @@ from sqlalchemy.orm import selectinload
 
 from eventhub.core.db import utcnow
 from eventhub.core.models import (
-    Attendance,
     Challenge,
     Event,
     EventKind,
@@ -32,8 +31,9 @@ from eventhub.core.models import (
     TeamSeeker,
     User,
 )
-from eventhub.core.services import audit
-from eventhub.core.services.registration import ACTIVE, lock_event
+from eventhub.core.services import audit, indicators
+from eventhub.core.services.errors import Refused
+from eventhub.core.services.signup import ACTIVE, lock_event
 from eventhub.extensions import db
 
 # Unambiguous when read aloud or copied from paper: no 0/O, 1/I/L.
@@ -42,12 +42,11 @@ CODE_LENGTH = 8
 TEAM_NAME_MAX = 120
 
 
-class TeamError(Exception):
+class TeamError(Refused):
     """A team action that cannot be done; ``message`` says why, for the participant."""
 
     def __init__(self, message: str):
         super().__init__(message)
-        self.message = message
 
 
 # --- codes and lookups ------------------------------------------------------------------
@@ -241,7 +240,7 @@ def after_register(
             team = create_team(
                 registration,
                 str(format_data.get("team_name") or ""),
-                challenge_id=int(challenge) if challenge else None,
+                challenge_id=int(str(challenge)) if challenge else None,
                 idea=str(format_data.get("idea") or ""),
             )
             return [
@@ -301,7 +300,7 @@ def add_challenge(
         title=title,
         description=description,
         published=published,
-        position=position + 1,
+        position=(position or 0) + 1,
     )
     db.session.add(challenge)
     db.session.flush()
@@ -404,11 +403,6 @@ def related_events(hackathon: Event) -> Related:
 # --- figures ----------------------------------------------------------------------------
 
 
-def _held(event_ids_query):
-    """Held = closed by an organiser (the indicators' rule: Event.closed_at is set)."""
-    return select(Event.id).where(Event.id.in_(event_ids_query), Event.closed_at.is_not(None))
-
-
 @dataclass(frozen=True)
 class HackathonFigures:
     """A hackathon's figures. ``members_per_team`` counts active registrations in each team;
@@ -445,11 +439,9 @@ def hackathon_indicators(event_id: int) -> HackathonFigures:
     ):
         by_status[InitiativeStatus(status).value] = n
     sessions = select(MentoringSession.event_id).join(Team).where(Team.event_id == event_id)
-    held = _held(sessions)
-    held_count = db.session.scalar(select(func.count()).select_from(held.subquery()))
-    mentoring_participations = db.session.scalar(
-        select(func.count()).select_from(Attendance).where(Attendance.event_id.in_(held))
-    )
+    # Held and participations by the indicators' rules.
+    mentoring = indicators.participation_at(sessions)
+    held = indicators.held_ids(sessions)
     teams_mentored = db.session.scalar(
         select(func.count(func.distinct(MentoringSession.team_id))).where(
             MentoringSession.event_id.in_(held)
@@ -464,8 +456,8 @@ def hackathon_indicators(event_id: int) -> HackathonFigures:
         members_per_team={t.name: counts.get(t.id, 0) for t in team_list},
         average_team_size=round(sum(sizes) / len(sizes), 1) if sizes else None,
         initiatives_by_status=by_status,
-        mentoring_sessions_held=held_count or 0,
-        mentoring_participations=mentoring_participations or 0,
+        mentoring_sessions_held=mentoring.held,
+        mentoring_participations=mentoring.participations,
         teams_mentored=teams_mentored or 0,
     )
 
@@ -494,6 +486,8 @@ def invite(team: Team, seeker: TeamSeeker) -> None:
         subject = _("An invitation to join the team %(team)s", team=team.name)
         text = render_template("hackathons/mail_invitation.txt", subject=subject, **context)
         html = render_template("hackathons/mail_invitation.html", subject=subject, **context)
+    # A registered person always has an address (walk-ins are not registrations).
+    assert registration.person.email is not None
     enqueue(
         kind="team_invitation",
         recipient=registration.person.email,

@@ -51,7 +51,7 @@ from eventhub.core.models import (
     Registration,
     RegistrationStatus,
 )
-from eventhub.core.services import search
+from eventhub.core.services import formats, search
 from eventhub.core.services.listing import PUBLIC_STATUSES
 from eventhub.extensions import db
 from eventhub.urls import external_url
@@ -153,20 +153,14 @@ def _summary(event: Event, registration_status: RegistrationStatus | None) -> st
 
 
 def _description(event: Event, url: str) -> str:
+    """The description, then what the event's format adds (a forum's programme: editing it
+    moves ``updated_at``, so the cached VEVENT is rebuilt), the online link and the page."""
     text = _CONTROL.sub("", (event.description or "").replace("\r\n", "\n").replace("\r", "\n"))
-    parts = [text.strip(), _CONTROL.sub("", _programme(event))]
+    parts = [text.strip(), _CONTROL.sub("", formats.calendar_text(event))]
     if event.online_url:
         parts.append(_line(event.online_url))
     parts.append(url)
     return "\n\n".join(p for p in parts if p)
-
-
-def _programme(event: Event) -> str:
-    """A forum's programme, from the forums service; editing it moves ``updated_at``, so
-    the cached VEVENT is rebuilt."""
-    from eventhub.core.services import forums
-
-    return forums.programme_text(event) if event.kind in forums.PROGRAMME_KINDS else ""
 
 
 def _location(event: Event) -> str:
@@ -338,7 +332,13 @@ def public_feed(scope: FeedScope, *, locale: str | None = None, source: str | No
     with force_locale(_locale(locale)):
         name = f"{current_app.config['SITE_NAME']} – {scope.label}"
     site = _site_key()
-    key = (scope.slug, scope.kind, scope.project_id, scope.municipality_id, scope.project_ids)
+    key: tuple = (
+        scope.slug,
+        scope.kind,
+        scope.project_id,
+        scope.municipality_id,
+        scope.project_ids,
+    )
     key += (name, source, site)
     memo = _memo()
     built: _BuiltFeed | None = memo.get(key)
@@ -753,7 +753,9 @@ def _past_days() -> int:
 
 def _locale(wanted: str | None) -> str:
     languages = current_app.config["LANGUAGES"]
-    return wanted if wanted in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    if wanted is not None and wanted in languages:
+        return wanted
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def _etag(body: bytes) -> str:

@@ -42,6 +42,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    ColumnElement,
     Float,
     Select,
     String,
@@ -196,11 +197,45 @@ def _place_conditions(municipality_col, scope: Scope) -> list:
     return conds
 
 
-def event_conditions(scope: Scope, *, held: bool = True) -> list:
+def held_condition() -> ColumnElement[bool]:
+    """The one rule of *held*: an organiser has closed the event (see the module docstring).
+    Every figure, a series' and a hackathon's too, asks this."""
+    return Event.closed_at.is_not(None)
+
+
+def held_ids(event_ids) -> Select:
+    """The held events among ``event_ids`` (ids, or a SELECT of ids)."""
+    return select(Event.id).where(Event.id.in_(event_ids), held_condition())
+
+
+@dataclass(frozen=True)
+class HeldParticipation:
+    """Held events, participations and unique persons among some events (a workshop
+    series' sessions, a hackathon's mentoring sessions), by this module's rules."""
+
+    held: int
+    participations: int
+    unique_persons: int
+
+
+def participation_at(event_ids) -> HeldParticipation:
+    """Participations and unique persons at the held events among ``event_ids``."""
+    held = held_ids(event_ids)
+    participations, persons = db.session.execute(
+        select(func.count(), _unique_persons_expr()).where(Attendance.event_id.in_(held))
+    ).one()
+    return HeldParticipation(
+        held=db.session.scalar(select(func.count()).select_from(held.subquery())) or 0,
+        participations=participations or 0,
+        unique_persons=persons or 0,
+    )
+
+
+def event_conditions(scope: Scope, *, held: bool = True) -> list[ColumnElement[bool]]:
     """WHERE conditions on Event for the scope; ``held`` keeps closed events only."""
-    conds = [Event.project_id.in_(scope.project_ids)]
+    conds: list[ColumnElement[bool]] = [Event.project_id.in_(scope.project_ids)]
     if held:
-        conds.append(Event.closed_at.is_not(None))
+        conds.append(held_condition())
     if scope.kind is not None:
         conds.append(Event.kind == scope.kind)
     conds += _place_conditions(Event.municipality_id, scope)
@@ -220,7 +255,7 @@ def held_event_ids(scope: Scope) -> Select:
 def _guidance_conditions(scope: Scope) -> list:
     if not scope.includes_guidance:
         return [false()]
-    conds = [GuidanceSession.project_id.in_(scope.project_ids)]
+    conds: list[ColumnElement[bool]] = [GuidanceSession.project_id.in_(scope.project_ids)]
     if scope.date_from:
         conds.append(GuidanceSession.held_on >= scope.date_from)
     if scope.date_to:
@@ -609,11 +644,11 @@ def planned_vs_realised(scope: Scope, unique_persons: int | None = None) -> Targ
     guidance = select(
         literal(EventKind.GUIDANCE.value, String).label("kind"), func.count().label("n")
     ).where(*_guidance_conditions(scope))
-    planned, held, guidance = planned.subquery(), held.subquery(), guidance.subquery()
+    planned_q, held_q, guidance_q = planned.subquery(), held.subquery(), guidance.subquery()
     union = union_all(
-        select(cast(planned.c.kind, String).label("kind"), planned.c.n, literal(0).label("h")),
-        select(cast(held.c.kind, String), literal(0), held.c.n),
-        select(guidance.c.kind, literal(0), guidance.c.n),
+        select(cast(planned_q.c.kind, String).label("kind"), planned_q.c.n, literal(0).label("h")),
+        select(cast(held_q.c.kind, String), literal(0), held_q.c.n),
+        select(guidance_q.c.kind, literal(0), guidance_q.c.n),
     ).subquery()
     rows = db.session.execute(
         select(union.c.kind, func.sum(union.c.n), func.sum(union.c.h))
@@ -688,8 +723,8 @@ def esf_background(scope: Scope) -> dict[str, dict[str | None, int]]:
         name: {m.value: 0 for m in enum_cls} | {None: 0}
         for name, (_c, enum_cls) in ESF_FIELDS.items()
     }
-    for name, value, count in db.session.execute(union_all(*parts)):
-        result[name][value] = int(count)
+    for name, answer_value, count in db.session.execute(union_all(*parts)):
+        result[name][answer_value] = int(count)
     return result
 
 
@@ -740,9 +775,9 @@ def guidance(scope: Scope) -> Guidance:
     return Guidance(
         sessions=int(sessions),
         organisations=int(orgs),
-        minutes=int(minutes),
+        minutes=int(minutes or 0),
         by_topic=[(tid, name, int(n)) for tid, name, n in topics],
-        without_topic=int(without),
+        without_topic=int(without or 0),
     )
 
 
@@ -754,7 +789,7 @@ class SurveyResult:
     instrument_id: int
     event_id: int | None  # None: all events of the scope
     answers: int
-    means: list[float] | None = None  # per statement; None below the minimum
+    means: list[float | None] | None = None  # per statement; None below the minimum
     overall_mean: float | None = None
     thl_score: float | None = None
 
@@ -797,11 +832,11 @@ def survey_results(scope: Scope) -> list[SurveyResult]:
             .group_by(*group)
         ).all()
         statement_means: dict[tuple, dict[int, float]] = {}
-        for *key, no, mean in means:
-            statement_means.setdefault(tuple(key), {})[int(no)] = float(mean)
-        overall_means = {tuple(key): float(mean) for *key, mean in overall}
-        for *key, count in counts:
-            key = tuple(key)
+        for *group_key, no, mean in means:
+            statement_means.setdefault(tuple(group_key), {})[int(no)] = float(mean)
+        overall_means = {tuple(group_key): float(mean) for *group_key, mean in overall}
+        for *key_parts, count in counts:
+            key = tuple(key_parts)
             instrument = instruments.get(key[0])
             if instrument is None:
                 continue
@@ -1061,7 +1096,9 @@ def _attendance_rows() -> Select:
 
 def count(stmt: Select) -> int:
     """How many rows a records query lists."""
-    return int(db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())))
+    return int(
+        db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    )
 
 
 __all__ = [

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from eventhub.core.db import utcnow
-from eventhub.core.models import Event, EventKind, EventStatus
+from eventhub.core.models import PUBLIC_STATUSES, Event, EventKind
 from eventhub.extensions import db
 
-PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED, EventStatus.HELD)
+__all__ = ["PUBLIC_STATUSES", "get_public_event", "public_events_query", "upcoming_events"]
 
 
 def public_events_query(kind: EventKind | None = None, *, after: datetime | None = None):

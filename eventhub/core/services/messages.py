@@ -116,6 +116,8 @@ def _send(kind: str, registration: Registration, token: str | None = None) -> No
         attachments.append(_calendar_attachment(event))
     if qr is not None:
         attachments.append(qr)
+    # A registered person always has an address (walk-ins are not registrations).
+    assert registration.person.email is not None
     enqueue(
         kind=kind,
         recipient=registration.person.email,

@@ -239,7 +239,7 @@ def merge(user, keep: Organisation, drop: Organisation) -> int:
         result = db.session.execute(
             update_stmt(table).where(column == drop.id).values({column.name: keep.id})
         )
-        moved += result.rowcount or 0
+        moved += getattr(result, "rowcount", 0) or 0  # a CursorResult for an UPDATE
     business_id = keep.business_id or drop.business_id
     keep.municipality_id = keep.municipality_id or drop.municipality_id
     keep.confirmed = True

@@ -1,5 +1,9 @@
 """Signing up, cancelling and the waiting list: the rules of who gets a place.
 
+The low-level pieces (the lock, the seat decision, the person) are in
+:mod:`eventhub.core.services.signup`; this module puts them together and calls the event's
+format hooks through the registry (:mod:`eventhub.core.services.formats`).
+
 Every change of places happens under the event's lock: ``SELECT ... FOR UPDATE`` of the event
 row on PostgreSQL, an IMMEDIATE write transaction on SQLite. The lock is taken late (the
 person and organisation are resolved first) and held until the caller's commit, so seats
@@ -11,71 +15,59 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 
 from eventhub.core.db import begin_write, utcnow
 from eventhub.core.models import (
-    AgeBand,
     Event,
     EventStatus,
-    Gender,
-    LabourStatus,
     Organisation,
-    Person,
     Place,
     Registration,
     RegistrationStatus,
-    normalise_email,
 )
 from eventhub.core.services import capacity, formats, ical, messages
-from eventhub.core.services.capacity import PLACE_HOLDING, Availability
-from eventhub.core.services.organisations import organisation_named
+
+# The low-level pieces live in eventhub.core.services.signup; they are named here too because
+# callers of register() use them with it.
+from eventhub.core.services.signup import (
+    ACTIVE,
+    Placement,
+    RegistrationRefused,
+    SignupData,
+    lock_event,
+    organisation_for,
+    organiser_status,
+    person_for,
+    places_and_queue,
+    public_status,
+)
 from eventhub.core.services.tokens import hash_token, new_token
 from eventhub.extensions import db
 
-ACTIVE = (*PLACE_HOLDING, RegistrationStatus.WAITLISTED)
-
-
-class RegistrationRefused(Exception):
-    """The event does not take this registration now; ``reason`` says why."""
-
-    def __init__(self, reason: Availability):
-        super().__init__(reason.value)
-        self.reason = reason
+__all__ = [
+    "ACTIVE",
+    "Outcome",
+    "Placement",
+    "RegistrationRefused",
+    "SignupData",
+    "SignupResult",
+    "by_token",
+    "cancel",
+    "fill_from_waitlist",
+    "lock_event",
+    "register",
+    "register_by_organiser",
+    "update_details",
+]
 
 
 class Outcome(enum.StrEnum):
     CREATED = "created"
     ALREADY_REGISTERED = "already_registered"
-
-
-@dataclass
-class SignupData:
-    """What a participant gave on the form, already validated."""
-
-    name: str
-    email: str
-    locale: str
-    phone: str | None = None
-    organisation_name: str | None = None
-    municipality_id: int | None = None
-    # A place below a municipality (where the event's country has them); its municipality is
-    # taken when none was chosen.
-    place_id: int | None = None
-    accessibility_needs: str = ""
-    dietary_needs: str = ""
-    answers: dict[str, object] = field(default_factory=dict)
-    gender: Gender | None = None
-    age_band: AgeBand | None = None
-    labour_status: LabourStatus | None = None
-    # What the event's format asks on top of the common fields (a forum's discussion groups,
-    # a hackathon's team), by field name; see eventhub.core.services.formats.
-    format_data: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,37 +79,13 @@ class SignupResult:
     notes: tuple[str, ...] = ()
 
 
-def lock_event(event_id: int) -> Event | None:
-    """Load the event holding its lock until the transaction ends.
-
-    The row is read afresh under the lock (``populate_existing``): an Event loaded earlier in
-    the request may hold values another transaction has changed since, such as its capacity.
-    """
-    begin_write(db.session)
-    return db.session.scalars(
-        select(Event)
-        .where(Event.id == event_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-
-
 def register(event_id: int, data: SignupData) -> SignupResult:
     """Register a person for an event, or re-send the link of their existing registration.
 
     The caller commits. Raises :class:`RegistrationRefused` when the event takes no
     registrations (closed, cancelled, full without a waiting list).
     """
-    return _register(
-        event_id, data, _public_status, blocking=(*ACTIVE, RegistrationStatus.REJECTED)
-    )
-
-
-class Placement(enum.StrEnum):
-    """What an organiser adding someone by hand asks for."""
-
-    PLACE = "place"  # a confirmed place, refused when the event is full
-    PLACE_OR_WAITLIST = "place_or_waitlist"  # a place if one is free, else the waiting list
+    return _register(event_id, data, public_status, blocking=(*ACTIVE, RegistrationStatus.REJECTED))
 
 
 def register_by_organiser(event_id: int, data: SignupData, placement: Placement) -> SignupResult:
@@ -132,31 +100,8 @@ def register_by_organiser(event_id: int, data: SignupData, placement: Placement)
     taken up again; an active one is returned as ``ALREADY_REGISTERED``, with no mail. The
     caller commits.
     """
-    decide = partial(_organiser_status, placement=placement)
+    decide = partial(organiser_status, placement=placement)
     return _register(event_id, data, decide, blocking=ACTIVE, resend_link=False)
-
-
-def _public_status(event: Event, taken: int) -> RegistrationStatus:
-    available = capacity.availability(event, taken)
-    if not available.accepts_registrations:
-        raise RegistrationRefused(available.state)
-    if available.state == Availability.OPEN:
-        return (
-            RegistrationStatus.PENDING if event.requires_approval else RegistrationStatus.CONFIRMED
-        )
-    return RegistrationStatus.WAITLISTED
-
-
-def _organiser_status(event: Event, taken: int, placement: Placement) -> RegistrationStatus:
-    if event.status == EventStatus.CANCELLED:
-        raise RegistrationRefused(Availability.CANCELLED)
-    if event.status == EventStatus.DRAFT:
-        raise RegistrationRefused(Availability.UNAVAILABLE)
-    if capacity.seats_left(event, taken) != 0:
-        return RegistrationStatus.CONFIRMED
-    if placement == Placement.PLACE_OR_WAITLIST:
-        return RegistrationStatus.WAITLISTED
-    raise RegistrationRefused(Availability.FULL)
 
 
 def _register(
@@ -191,7 +136,7 @@ def _register(
         notes = formats.after_register(existing, data, created=False)
         return SignupResult(Outcome.ALREADY_REGISTERED, existing, notes)
 
-    taken, last_queue_no = _places_and_queue(event.id)
+    taken, last_queue_no = places_and_queue(event.id)
     status = decide(event, taken)
 
     registration = existing or Registration(event=event, person=person)
@@ -237,7 +182,7 @@ def fill_from_waitlist(event: Event) -> list[Registration]:
     """
     if event.status != EventStatus.PUBLISHED or event.closed_at or utcnow() >= event.ends_at:
         return []
-    taken, _ = _places_and_queue(event.id)
+    taken, _ = places_and_queue(event.id)
     left = capacity.seats_left(event, taken)
     if left == 0:
         return []
@@ -298,50 +243,8 @@ def _apply_details(
     registration.labour_status = data.labour_status
 
 
-def _places_and_queue(event_id: int) -> tuple[int, int]:
-    """Places held and the highest queue number so far, in one query."""
-    taken, last = db.session.execute(
-        select(
-            func.count().filter(Registration.status.in_(PLACE_HOLDING)),
-            func.coalesce(func.max(Registration.queue_no), 0),
-        ).where(Registration.event_id == event_id)
-    ).one()
-    return taken, last
-
-
 def _rotate_token(registration: Registration) -> str:
     """A fresh manage link; the old one stops working (only hashes are kept)."""
     token, token_hash = new_token()
     registration.manage_token_hash = token_hash
     return token
-
-
-def person_for(data: SignupData) -> Person:
-    """The person with this email address, created if new. Safe under concurrency: the
-    insert does nothing when another request created the same person first."""
-    key = normalise_email(data.email)
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    now = utcnow()
-    db.session.execute(
-        insert(Person)
-        .values(
-            email_normalised=key,
-            email=data.email.strip(),
-            name=data.name,
-            phone=data.phone,
-            municipality_id=data.municipality_id,
-            locale=data.locale,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["email_normalised"])
-    )
-    person = db.session.scalars(select(Person).where(Person.email_normalised == key)).one()
-    return person
-
-
-def organisation_for(name: str | None) -> Organisation | None:
-    """The organisation a participant typed: an existing one, or a new one for an organiser
-    to confirm."""
-    return organisation_named(name, confirmed=False)

@@ -15,8 +15,6 @@ places or cancel a registration instead.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,10 +24,6 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -47,19 +41,19 @@ from eventhub.core.models import (
     User,
 )
 from eventhub.core.services import attendance, audit, capacity, messages, registration
+from eventhub.core.services.errors import Refused
 from eventhub.core.services.outbox import enqueue
 from eventhub.core.services.registration import Placement, SignupData, SignupResult
 from eventhub.extensions import db
 from eventhub.urls import external_url
 
 
-class ActionRefused(Exception):
+class ActionRefused(Refused):
     """The action does not apply to this registration now; the message says why, in words an
     organiser understands."""
 
     def __init__(self, message: str):
         super().__init__(message)
-        self.message = message
 
 
 # --- finding registrations -------------------------------------------------------------
@@ -162,6 +156,7 @@ def _locked(reg: Registration) -> Event:
     """Take the event's lock and read the registration again under it: a participant or
     another organiser may have changed it since the page was shown."""
     event = registration.lock_event(reg.event_id)
+    assert event is not None  # the registration holds it (a foreign key)
     db.session.refresh(reg)
     return event
 
@@ -301,6 +296,7 @@ def message_confirmed(user: User, event: Event, subject: str, body: str) -> int:
             }
             text = render_template("mail/organiser_message.txt", body=body, **context)
             html = render_template("mail/organiser_message.html", body=body_html, **context)
+        assert reg.person.email is not None  # registered people have an address
         enqueue(
             kind="organiser_message",
             recipient=reg.person.email,
@@ -405,69 +401,3 @@ def _readable_answer(question: EventQuestion, answer: object) -> str:
     if isinstance(answer, list):
         return ", ".join(str(a) for a in answer)
     return str(answer)
-
-
-# Spreadsheet programs run a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def to_csv(table: ExportTable) -> bytes:
-    """UTF-8 with a byte order mark so that Excel reads the letters right; comma separated.
-    Text that a spreadsheet would run as a formula is prefixed with a quote."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_csv_cell(h) for h in table.headers])
-    writer.writerows([_csv_cell(value) for value in row] for row in table.rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _csv_cell(value: Cell) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    text = str(value)
-    if isinstance(value, str) and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
-
-
-def to_xlsx(table: ExportTable, sheet_title: str) -> bytes:
-    """A workbook with a bold, frozen header row and an auto filter; times are real date
-    cells in the event's timezone. Every text is stored as text, never as a formula."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _sheet_title(sheet_title)
-    for col, header in enumerate(table.headers, start=1):
-        cell = sheet.cell(row=1, column=col, value=_xlsx_text(header))
-        cell.data_type = "s"
-        cell.font = Font(bold=True)
-    for row_no, row in enumerate(table.rows, start=2):
-        for col, value in enumerate(row, start=1):
-            if isinstance(value, datetime):
-                cell = sheet.cell(
-                    row=row_no, column=col, value=value.replace(tzinfo=None, microsecond=0)
-                )
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(value, str):
-                cell = sheet.cell(row=row_no, column=col, value=_xlsx_text(value))
-                cell.data_type = "s"  # "=..." stays text, not a formula
-            else:
-                sheet.cell(row=row_no, column=col, value=value)
-    for col, header in enumerate(table.headers, start=1):
-        longest = max([len(header), *(len(str(r[col - 1] or "")) for r in table.rows[:200])])
-        sheet.column_dimensions[get_column_letter(col)].width = min(max(longest, 8) + 2, 50)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def _xlsx_text(text: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", text)  # control characters make an invalid file
-
-
-def _sheet_title(title: str) -> str:
-    cleaned = "".join(c for c in title if c not in "[]:*?/\\").strip("'")
-    return cleaned[:31] or "Sheet1"

@@ -96,7 +96,7 @@ def anonymise_expired(today: date | None = None) -> RetentionReport:
             manage_token_hash=literal("anonymised-") + cast(Registration.id, String),
         )
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # a CursorResult
     report.walk_ins = db.session.execute(
         update(Attendance)
         .where(
@@ -106,7 +106,7 @@ def anonymise_expired(today: date | None = None) -> RetentionReport:
         )
         .values(walk_in_name=ANONYMOUS_NAME)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # a CursorResult
     report.persons = db.session.execute(
         update(Person)
         .where(
@@ -123,6 +123,6 @@ def anonymise_expired(today: date | None = None) -> RetentionReport:
             anonymised_at=now,
         )
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # a CursorResult
     db.session.expire_all()
     return report

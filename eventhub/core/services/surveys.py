@@ -34,6 +34,7 @@ from eventhub.core.models import (
     SurveyReceipt,
     SurveyResponse,
 )
+from eventhub.core.services.errors import Refused
 from eventhub.core.services.indicators import THL_STATEMENTS
 from eventhub.core.services.outbox import enqueue
 from eventhub.extensions import db
@@ -46,7 +47,7 @@ LINK_MAX_AGE = timedelta(days=60)
 MAX_STATEMENTS = 20
 
 
-class SurveyError(Exception):
+class SurveyError(Refused):
     """Why a survey cannot be answered, in words for the participant."""
 
 
@@ -223,7 +224,7 @@ def queue_invitations(max_age_days: int = 14) -> int:
         )
         .order_by(Registration.id)
     ).all()
-    instruments: dict[int, list[SurveyInstrument]] = {}
+    instruments: dict[int | None, list[SurveyInstrument]] = {}
     for registration, event in rows:
         if event.project_id not in instruments:
             instruments[event.project_id] = list(
@@ -257,6 +258,8 @@ def _mail(registration: Registration, event: Event, instruments: list[SurveyInst
         }
         text = render_template("mail/survey.txt", **context)
         html = render_template("mail/survey.html", **context)
+    # A registered person always has an address (walk-ins are not registrations).
+    assert registration.person.email is not None
     enqueue(
         kind="survey",
         recipient=registration.person.email,

@@ -23,9 +23,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 
 from eventhub.core.models import Attendance, Event, Person, Registration, WorkshopSeries
-from eventhub.core.services import audit, capacity
+from eventhub.core.services import audit, capacity, indicators
 from eventhub.core.services.capacity import Availability, EventAvailability
-from eventhub.core.services.listing import PUBLIC_STATUSES
+from eventhub.core.services.errors import Refused
 from eventhub.core.services.registration import (
     RegistrationRefused,
     SignupData,
@@ -36,7 +36,7 @@ from eventhub.extensions import db
 
 
 def public_sessions(series: WorkshopSeries) -> list[Event]:
-    return [e for e in series.sessions if e.status in PUBLIC_STATUSES]
+    return [e for e in series.sessions if e.is_public]
 
 
 def sessions_with_places(series: WorkshopSeries) -> list[tuple[Event, EventAvailability]]:
@@ -65,7 +65,7 @@ class SeriesSignup:
         return [o for o in self.outcomes if o.result is None]
 
 
-class NoSessionTaken(Exception):
+class NoSessionTaken(Refused):
     """None of the chosen sessions takes registrations; nothing was registered."""
 
     def __init__(self, outcomes: list[SessionOutcome]):
@@ -218,22 +218,15 @@ class SeriesFigures:
 
 
 def series_indicators(series: WorkshopSeries) -> SeriesFigures:
-    held = select(Event.id).where(Event.series_id == series.id, Event.closed_at.is_not(None))
-    sessions = db.session.scalar(
-        select(func.count()).select_from(Event).where(Event.series_id == series.id)
-    )
-    participations, persons, walk_ins = db.session.execute(
-        select(
-            func.count(),
-            func.count(func.distinct(Attendance.person_id)),
-            func.count().filter(Attendance.person_id.is_(None)),
-        ).where(Attendance.event_id.in_(held))
-    ).one()
+    """Held sessions, participations and unique persons are the indicators module's."""
+    session_ids = select(Event.id).where(Event.series_id == series.id)
+    sessions = db.session.scalar(select(func.count()).select_from(session_ids.subquery()))
+    figures = indicators.participation_at(session_ids)
     return SeriesFigures(
         sessions=sessions or 0,
-        sessions_held=db.session.scalar(select(func.count()).select_from(held.subquery())) or 0,
-        participations=participations or 0,
-        unique_persons=(persons or 0) + (walk_ins or 0),
+        sessions_held=figures.held,
+        participations=figures.participations,
+        unique_persons=figures.unique_persons,
         certificates=len(certificate_holders(series)),
     )
 

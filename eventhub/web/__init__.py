@@ -1,4 +1,11 @@
-"""What every page shares: template filters, error pages, language choice, security headers."""
+"""The web toolkit: what every page and blueprint shares.
+
+This package (``eventhub.web``): template filters, error pages, language choice, security
+headers. Its modules: ``pages`` (the listing and the event page every kind shows),
+``decorators`` (role gates), ``forms`` (choices, checkbox lists), ``signup_forms`` (the
+signup form built per event), ``calendar_links``, ``exports`` (the one CSV/XLSX writer),
+``actions`` (the organiser action tail). Blueprints import this package, never each other
+(import-linter checks it; see docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -116,6 +123,8 @@ def install_converters(app: Flask) -> None:
 
 
 def init_web(app: Flask) -> None:
+    from eventhub.web import calendar_links
+
     app.register_blueprint(bp)
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["local_date"] = local_date
@@ -123,6 +132,8 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["refusal_message"] = refusal_message
     app.jinja_env.filters["language_name"] = lambda code: labels.LANGUAGE_NAMES.get(code, code)
     app.jinja_env.globals["labels"] = labels
+    app.jinja_env.globals["calendar_links"] = calendar_links.calendar_links
+    app.jinja_env.globals["calendar_alternates"] = calendar_links.calendar_alternates
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -1,5 +1,8 @@
 """What pages offer for calendars: subscribe and download links, add-to-Google/Outlook links,
-and the ``<link rel="alternate" type="text/calendar">`` tags that let feeds be discovered."""
+and the ``<link rel="alternate" type="text/calendar">`` tags that let feeds be discovered.
+
+:func:`calendar_links` and :func:`calendar_alternates` are template globals (see
+``eventhub.web.init_web``)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from jinja2 import Undefined
 
-from eventhub.calendar import bp
 from eventhub.core import labels
 from eventhub.core.models import Event, EventKind, EventStatus
 from eventhub.urls import external_url
@@ -112,14 +114,12 @@ def _given(value):
     return None if isinstance(value, Undefined) else value
 
 
-@bp.app_template_global()
 def calendar_links(event: Event | None = None, kind: EventKind | None = None):
     """For templates: an event page gets :class:`EventLinks`, a listing :class:`FeedLinks`."""
     event, kind = _given(event), _given(kind)
     return event_links(event) if event is not None else listing_feed(kind)
 
 
-@bp.app_template_global()
 def calendar_alternates(event: Event | None = None, kind: EventKind | None = None):
     """``(title, url)`` of the calendars a page stands for, for ``<link rel="alternate">``."""
     event, kind = _given(event), _given(kind)

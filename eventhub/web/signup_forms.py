@@ -13,13 +13,11 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TelField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventhub.core import labels
 from eventhub.core.models import (
@@ -30,24 +28,16 @@ from eventhub.core.models import (
     LabourStatus,
     QuestionType,
 )
-from eventhub.core.services import organisations, places
-from eventhub.core.services.registration import SignupData
+from eventhub.core.services import formats, organisations, places
+from eventhub.core.services.signup import SignupData
+from eventhub.web.forms import MultiCheckboxField, choices
 
 NAME_MAX = 200
 TEXT_MAX = 2000
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def _choices(pairs) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
 def _optional_choice(mapping) -> list[SelectChoice]:
-    return _choices([("", _l("Choose…")), *((k.value, v) for k, v in mapping.items())])
+    return choices([("", _l("Choose…")), *((k.value, v) for k, v in mapping.items())])
 
 
 class DetailsForm(FlaskForm):
@@ -169,9 +159,9 @@ def _question_field(q: EventQuestion) -> Field:
     if q.type == QuestionType.MULTIPLE_CHOICE:
         validators = [DataRequired(_l("Please choose at least one."))] if q.required else []
         return MultiCheckboxField(q.label, choices=list(q.choices), validators=validators, **kw)
-    choices = _choices([("yes", _l("Yes")), ("no", _l("No"))])
+    yes_no = choices([("yes", _l("Yes")), ("no", _l("No"))])
     validators = [InputRequired(_l("Please answer yes or no."))] if q.required else [Optional()]
-    return RadioField(q.label, choices=choices, validators=validators, **kw)
+    return RadioField(q.label, choices=yes_no, validators=validators, **kw)
 
 
 def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> DetailsForm:
@@ -187,7 +177,7 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
         hint = _l("Voluntary. Used only in anonymous statistics for the funder; never shown.")
         EventForm.gender = RadioField(
             _l("Gender"),
-            choices=_choices((k.value, v) for k, v in labels.GENDER_LABELS.items()),
+            choices=choices((k.value, v) for k, v in labels.GENDER_LABELS.items()),
             validators=[Optional()],
             description=hint,
         )
@@ -204,9 +194,7 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
             description=hint,
         )
     if issubclass(base, SignupForm):
-        from eventhub.registration.format_fields import add_format_fields
-
-        add_format_fields(EventForm, event)
+        formats.add_signup_fields(EventForm, event)
     # Where people come from: the municipalities of the event's country, and the places below
     # them where the country has any (a parish of a Latvian novads).
     where = places.choices_for(places.event_country(event))
@@ -214,7 +202,7 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
         EventForm.place = SelectField(
             _l("Place (optional)"),
             description=_l("The parish or village you live in, if it is listed."),
-            choices=_choices(
+            choices=choices(
                 [("", _l("Choose…"))]
                 + [
                     (str(pid), f"{name} ({municipality})")
@@ -225,7 +213,7 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
             validators=[Optional()],
         )
     form = EventForm(**kwargs)
-    form.municipality.choices = _choices(
+    form.municipality.choices = choices(
         [("", _l("Choose…"))] + [(str(mid), name) for mid, name in where.municipalities]
     )
     return form
