@@ -44,6 +44,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
         auth,
         calendar,
         cli,
+        door,
         events,
         forums,
         hackathons,
@@ -67,6 +68,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(auth.bp)
     app.register_blueprint(manage.bp, url_prefix="/organiser")
+    app.register_blueprint(door.bp, url_prefix="/door")
     app.register_blueprint(indicators.bp)
     init_web(app)
     if app.config.get("PROXIES"):

@@ -29,7 +29,8 @@ def test_home_lists_upcoming_public_events_in_their_own_timezones(app, client):
     assert "Draft talk" not in html and "Past talk" not in html
     # 09:00 UTC is 12:00 in Helsinki and Riga in June (UTC+3), 05:00 in New York (UTC-4).
     assert "12:00" in html and "05:00" in html
-    assert "Europe/Riga" in html
+    # Only the zone a reader here would not assume is named.
+    assert html.count("Eastern European") == 0 and html.count("(Eastern Daylight Time)") == 1
 
 
 def test_kind_listings_show_only_their_kind(client):

@@ -16,6 +16,8 @@ from tests.helpers import sign_in
 PUBLIC_PREFIXES = (
     "/static", "/healthz", "/language", "/login", "/password", "/privacy", "/events",
     "/workshops", "/hackathons", "/forums", "/calendar", "/api", "/manage/", "/survey/",
+    # The check-in app's shell, worker and manifest: the same for everyone, no data in them.
+    "/door/sw.js", "/door/manifest.webmanifest",
 )  # fmt: skip
 
 
@@ -31,9 +33,10 @@ def test_every_organiser_route_refuses_anonymous_visitors(app, client):
     protected = [
         r
         for r in app.url_map.iter_rules()
-        if r.rule != "/" and not r.rule.startswith(PUBLIC_PREFIXES)
+        if r.rule not in ("/", "/door/") and not r.rule.startswith(PUBLIC_PREFIXES)
     ]
     assert any(r.rule.startswith("/organiser") for r in protected)
+    assert any(r.rule.startswith("/door/api/") for r in protected)
     for rule in protected:
         url = _sample_url(rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import icalendar
 from sqlalchemy import select
 
+from eventhub.core.db import utcnow
 from eventhub.core.models import AuditEntry, Event, EventStatus, Registration, Role
 from eventhub.extensions import db
 from tests import factories
@@ -226,3 +229,27 @@ def test_places_cannot_be_lowered_below_the_places_people_hold(client):
     assert "2 people already hold a place" in response.get_data(as_text=True)
     db.session.refresh(event)
     assert event.capacity == 3
+
+
+def test_publishing_an_event_whose_start_has_passed_asks_first(client):
+    project = factories.project(code="KANTO")
+    _manager(project)
+    event = factories.event(
+        project=project, status=EventStatus.DRAFT, starts_at=utcnow() - timedelta(hours=1)
+    )
+    db.session.commit()
+    sign_in(client, "anne@example.fi")
+    page = client.get(f"/organiser/events/{event.id}").get_data(as_text=True)
+    assert "The start of this event has passed." in page
+
+    url = f"/organiser/events/{event.id}/publish"
+    asked = post_form(client, url, token_from=f"/organiser/events/{event.id}")
+    assert asked.status_code == 409
+    assert "Publish an event that has started?" in asked.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status == EventStatus.DRAFT
+
+    confirmed = post_form(client, url, {"past": "1"}, token_from=f"/organiser/events/{event.id}")
+    assert confirmed.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status == EventStatus.PUBLISHED

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from babel.numbers import format_decimal, format_percent
 from flask import Response, abort, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -315,24 +313,3 @@ def _indicator_helpers():
         "dimension_enum": ind.Dimension,
         "survey_minimum": ind.SURVEY_MIN_ANSWERS,
     }
-
-
-@bp.app_template_filter("number")
-def _number(value) -> str:
-    if value is None:
-        return "–"
-    return format_decimal(value, locale=str(get_locale()))
-
-
-@bp.app_template_filter("percent")
-def _percent(value) -> str:
-    if value is None:
-        return "–"
-    return format_percent(value, "#,##0.0 %", locale=str(get_locale()))
-
-
-@bp.app_template_filter("one_decimal")
-def _one_decimal(value) -> str:
-    if value is None:
-        return "–"
-    return format_decimal(round(value, 1), "#,##0.0", locale=str(get_locale()))

@@ -70,3 +70,12 @@ class CloseEventForm(FlaskForm):
         description=_l("A few lines for the project's records: how it went, what to remember."),
         validators=[Optional(), Length(max=5000)],
     )
+
+
+class DeviceForm(FlaskForm):
+    label = StringField(
+        _l("Name of the device"),
+        description=_l("So that you know which one to revoke, for example “Door phone 1”."),
+        validators=[DataRequired(_l("Please name the device.")), Length(max=100)],
+        render_kw={"autocomplete": "off"},
+    )

@@ -9,11 +9,8 @@ signup form built per event), ``calendar_links``, ``exports`` (the one CSV/XLSX 
 
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
 from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
 from flask.globals import request_ctx
 from flask_babel import get_locale
@@ -23,7 +20,7 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
-from eventhub.core import labels
+from eventhub.core import formatting, labels
 from eventhub.core.db import begin_write
 from eventhub.extensions import db, login_manager
 
@@ -47,51 +44,6 @@ def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["locale"] = code
     return redirect(safe_next(request.args.get("next"), url_for("events.index")))
-
-
-# English pages are read in Finland and the Baltics: dates and times as in British English
-# ("Tuesday, 24 November 2026, 18:00"), not American ("November 24, 2026, 6:00 PM").
-FORMAT_LOCALES = {"en": "en_GB"}
-
-
-def format_locale() -> str:
-    """The locale dates and times are formatted in: the reader's language."""
-    locale = str(get_locale())
-    return FORMAT_LOCALES.get(locale, locale)
-
-
-def local_datetime(dt: datetime, tz: str, fmt: str | None = None) -> str:
-    """A moment in the given timezone, in the reader's language: by default date and time to
-    the minute ('5 Dec 2026, 08:00'), or a babel format such as "short"."""
-    zone, locale = ZoneInfo(tz), format_locale()
-    if fmt is None:
-        local = dt.astimezone(zone)
-        return "{}, {}".format(
-            format_date(local, "medium", locale=locale), format_time(local, "short", locale=locale)
-        )
-    return format_datetime(dt, fmt, tzinfo=zone, locale=locale)
-
-
-def local_date(dt: datetime, tz: str) -> str:
-    """The day of a moment in the given timezone, in the reader's language ('5 December 2026')."""
-    return format_date(dt.astimezone(ZoneInfo(tz)), "long", locale=format_locale())
-
-
-def event_when(event) -> str:
-    """'Tuesday, 24 November 2026, 18:00–20:00' in the event's own timezone and the reader's
-    language; events over several days show both dates."""
-    locale = format_locale()
-    start, end = event.local_start, event.local_end
-    if start.date() == end.date():
-        return "{}, {}–{}".format(
-            format_date(start, "full", locale=locale),
-            format_time(start, "short", locale=locale),
-            format_time(end, "short", locale=locale),
-        )
-    return "{} – {}".format(
-        format_datetime(start, "medium", locale=locale),
-        format_datetime(end, "medium", locale=locale),
-    )
 
 
 def refusal_message(state: str) -> str:
@@ -126,9 +78,8 @@ def init_web(app: Flask) -> None:
     from eventhub.web import calendar_links
 
     app.register_blueprint(bp)
-    app.jinja_env.filters["local_datetime"] = local_datetime
-    app.jinja_env.filters["local_date"] = local_date
-    app.jinja_env.globals["event_when"] = event_when
+    app.jinja_env.filters.update(formatting.FILTERS)
+    app.jinja_env.globals["event_when"] = formatting.event_when
     app.jinja_env.globals["refusal_message"] = refusal_message
     app.jinja_env.filters["language_name"] = lambda code: labels.LANGUAGE_NAMES.get(code, code)
     app.jinja_env.globals["labels"] = labels

@@ -217,3 +217,18 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
         [("", _l("Choose…"))] + [(str(mid), name) for mid, name in where.municipalities]
     )
     return form
+
+
+class LostLinkForm(FlaskForm):
+    """ "Lost your link?": the address whose registration links are mailed again."""
+
+    email = EmailField(
+        _l("Email"),
+        description=_l("The address you registered with."),
+        validators=[
+            DataRequired(_l("Please enter your email address.")),
+            Email(_l("Please enter a valid email address, like name@example.fi.")),
+            Length(max=254),
+        ],
+        render_kw={"autocomplete": "email"},
+    )

@@ -1,7 +1,7 @@
 """set-up pages: project country, timezone and language, places, invitations
 
 Revision ID: d7d3ed423006
-Revises: 61ed616c4c69
+Revises: 6dc1b31b6655
 Create Date: 2026-11-26 01:15:59.756036
 
 """
@@ -13,7 +13,7 @@ import eventhub.core.db
 
 # revision identifiers, used by Alembic.
 revision = 'd7d3ed423006'
-down_revision = '61ed616c4c69'
+down_revision = '6dc1b31b6655'
 branch_labels = None
 depends_on = None
 

@@ -7,6 +7,7 @@ from eventhub.core.models.base import (
     RegistrationStatus,
     Role,
 )
+from eventhub.core.models.door import DoorDevice, DoorTap, TapKind, TapOutcome
 from eventhub.core.models.event import PUBLIC_STATUSES, Event, EventQuestion, QuestionType
 from eventhub.core.models.forums import (
     DiscussionGroup,
@@ -56,6 +57,8 @@ __all__ = [
     "Challenge",
     "Country",
     "DiscussionGroup",
+    "DoorDevice",
+    "DoorTap",
     "Event",
     "EventKind",
     "EventQuestion",
@@ -88,6 +91,8 @@ __all__ = [
     "SurveyInvitation",
     "SurveyReceipt",
     "SurveyResponse",
+    "TapKind",
+    "TapOutcome",
     "Team",
     "TeamMember",
     "TeamSeeker",

@@ -40,6 +40,7 @@ log = logging.getLogger("eventhub.mail")
 
 CLAIM_SECONDS = 300
 _PENDING = "outbox_pending"
+_AFTER_RESPONSE = "outbox_after_response"
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,13 @@ def enqueue(
     body_text: str,
     body_html: str | None = None,
     attachments: Sequence[MailAttachment] = (),
+    after_response: bool = False,
 ) -> OutboxMessage:
-    """Queue a message in the current transaction. Nothing is sent before the commit."""
+    """Queue a message in the current transaction. Nothing is sent before the commit.
+
+    ``after_response``: in inline mode, deliver only once the response has gone out, for
+    pages that must answer alike whether they sent mail or not ("lost your link?"): an SMTP
+    round trip inside the request would tell the difference by its timing."""
     message = OutboxMessage(
         kind=kind,
         recipient=recipient,
@@ -89,20 +95,25 @@ def enqueue(
         attachments=[a.as_json() for a in attachments],
     )
     db.session.add(message)
-    db.session.info.setdefault(_PENDING, []).append(message)
+    db.session.info.setdefault(_AFTER_RESPONSE if after_response else _PENDING, []).append(message)
     return message
 
 
 def _collect_committed(session: Session) -> None:
-    pending = session.info.pop(_PENDING, [])
-    if not pending or not has_app_context():
+    if not has_app_context():
+        session.info.pop(_PENDING, None)
+        session.info.pop(_AFTER_RESPONSE, None)
         return
-    ids = [ident[0] for m in pending if (ident := inspect(m).identity)]
-    g.setdefault("outbox_ready", []).extend(ids)
+    for key, ready in ((_PENDING, "outbox_ready"), (_AFTER_RESPONSE, "outbox_after_response")):
+        pending = session.info.pop(key, [])
+        ids = [ident[0] for m in pending if (ident := inspect(m).identity)]
+        if ids:
+            g.setdefault(ready, []).extend(ids)
 
 
 def _forget_rolled_back(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_AFTER_RESPONSE, None)
 
 
 def deliver_committed() -> DeliveryReport | None:
@@ -328,4 +339,12 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _deliver_after_commit(response):
         deliver_committed()
+        later = g.pop("outbox_after_response", None)
+        if later and current_app.config["MAIL_DELIVERY"] == "inline":
+
+            def _deliver_later() -> None:
+                with app.app_context():
+                    deliver(ids=later, limit=len(later))
+
+            response.call_on_close(_deliver_later)
         return response
