@@ -58,6 +58,7 @@ SENTENCES = {
     "checked_in": _l("%(who)s checked a participant in at %(event)s."),
     "check_in_undone": _l("%(who)s undid a check-in at %(event)s."),
     "door_device_enrolled": _l("%(who)s connected a check-in device to %(event)s."),
+    "door_tap": _l("A check-in device of %(who)s recorded a tap at %(event)s."),
     "door_device_revoked": _l("%(who)s disconnected a check-in device from %(event)s."),
     "walk_in_added": _l("%(who)s added a walk-in at %(event)s."),
     "walk_in_removed": _l("%(who)s removed a walk-in at %(event)s."),
