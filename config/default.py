@@ -71,8 +71,13 @@ RATELIMIT_SWALLOW_ERRORS = True
 LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
 # Signing up sends mail to the address typed: limited per client address.
 SIGNUP_RATE_LIMIT = "30 per minute; 300 per hour"
+# How passwords are hashed (werkzeug's method string); the default is werkzeug's scrypt.
+PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a hashing method, not a password
 # A password reset link works once, for this many seconds.
 PASSWORD_RESET_MAX_AGE = 3600
+# An invitation to an organiser account works once, for this many seconds (a week: the
+# invited colleague may be away for a few days).
+INVITATION_MAX_AGE = 7 * 24 * 3600
 
 # Calendar feeds cover this many days back and all the future.
 CALENDAR_PAST_DAYS = 90

@@ -11,6 +11,7 @@ from eventhub.core.models import (
     InitiativeStatus,
     LabourStatus,
     RegistrationStatus,
+    Role,
 )
 
 KIND_LABELS = {
@@ -79,6 +80,12 @@ INITIATIVE_STATUS_LABELS = {
     InitiativeStatus.LAUNCHED: _l("Launched"),
     InitiativeStatus.CONTINUED: _l("Continued"),
     InitiativeStatus.ENDED: _l("Ended"),
+}
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.MANAGER: _l("Project manager"),
+    Role.CHECKIN: _l("Check-in staff"),
 }
 
 LANGUAGE_NAMES = {

@@ -6,7 +6,6 @@ from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import (
     BooleanField,
     EmailField,
@@ -27,13 +26,11 @@ from eventhub.core.models import (
     EventQuestion,
     Gender,
     LabourStatus,
-    Municipality,
     QuestionType,
 )
 from eventhub.core.numbers import parse_id
-from eventhub.core.services import formats, organisations
+from eventhub.core.services import formats, organisations, places
 from eventhub.core.services.signup import SignupData
-from eventhub.extensions import db
 from eventhub.web.forms import MultiCheckboxField, choices
 
 NAME_MAX = 200
@@ -108,6 +105,7 @@ class DetailsForm(FlaskForm):
             phone=(self.phone.data or "").strip() or None,
             organisation_name=(self.organisation.data or "").strip() or None,
             municipality_id=parse_id(self.municipality.data),
+            place_id=parse_id(getattr(getattr(self, "place", None), "data", None)),
             accessibility_needs=(self.accessibility_needs.data or "").strip(),
             dietary_needs=(self.dietary_needs.data or "").strip(),
             answers={
@@ -204,13 +202,26 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
         )
     if issubclass(base, SignupForm):
         formats.add_signup_fields(EventForm, event)
+    # Where people come from: the municipalities of the event's country, and the places below
+    # them where the country has any (a parish of a Latvian novads).
+    where = places.choices_for(places.event_country(event))
+    if where.places:
+        EventForm.place = SelectField(
+            _l("Place (optional)"),
+            description=_l("The parish or village you live in, if it is listed."),
+            choices=choices(
+                [("", _l("Choose…"))]
+                + [
+                    (str(pid), f"{name} ({municipality})")
+                    for municipality, listed in where.places
+                    for pid, name in listed
+                ]
+            ),
+            validators=[Optional()],
+        )
     form = EventForm(**kwargs)
     form.municipality.choices = choices(
-        [("", _l("Choose…"))]
-        + [
-            (str(m.id), m.name)
-            for m in db.session.scalars(select(Municipality).order_by(Municipality.name))
-        ]
+        [("", _l("Choose…"))] + [(str(mid), name) for mid, name in where.municipalities]
     )
     return form
 

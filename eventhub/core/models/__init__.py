@@ -51,7 +51,7 @@ from eventhub.core.models.people import (
     Registration,
     normalise_email,
 )
-from eventhub.core.models.places import Municipality, Organisation
+from eventhub.core.models.places import Municipality, Organisation, Place
 from eventhub.core.models.project import Project, ProjectTarget
 from eventhub.core.models.security import LoginSession, RateLimitCounter
 from eventhub.core.models.user import AuditEntry, User
@@ -91,6 +91,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Person",
+    "Place",
     "ProgrammeItem",
     "Project",
     "ProjectTarget",

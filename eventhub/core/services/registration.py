@@ -27,6 +27,7 @@ from eventhub.core.models import (
     EventStatus,
     Organisation,
     Person,
+    Place,
     Registration,
     RegistrationStatus,
     normalise_email,
@@ -298,6 +299,10 @@ def _apply_details(
     """What the participant tells about this registration, from the signup or manage form."""
     registration.organisation = organisation
     registration.municipality_id = data.municipality_id
+    registration.place_id = data.place_id
+    if data.place_id is not None and data.municipality_id is None:
+        place = db.session.get(Place, data.place_id)
+        registration.municipality_id = place.municipality_id if place else None
     registration.answers = data.answers
     registration.accessibility_needs = data.accessibility_needs
     registration.dietary_needs = data.dietary_needs
