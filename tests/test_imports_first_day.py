@@ -1,8 +1,8 @@
-"""A project's first day, from an empty database: the first admin from the CLI, a project
-made with the models (the set-up pages are another branch's), then everything else through
-HTTP with CSRF on: past events, a sign-in sheet and a guidance log imported by file. The
-dashboard and the XLSX export (read back with openpyxl) must show exactly what the files
-say."""
+"""A project's first day, from an empty database: the first admin from the CLI, then
+everything through HTTP with CSRF on: the project, its municipalities, an organisation and
+its guidance topics on the set-up pages, a manager invited by mail, and the manager's imports
+of past events, a sign-in sheet and a guidance log. The dashboard and the XLSX export (read
+back with openpyxl) must show exactly what the files say."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import openpyxl
 from sqlalchemy import select
 
 from eventhub.core.db import utcnow
-from eventhub.core.models import Event, EventKind, GuidanceTopic, ProjectTarget
+from eventhub.core.models import Event, Municipality, Project
 from eventhub.extensions import db
-from tests import factories
-from tests.helpers import sign_in
+from tests import setup_flow as flow
+from tests.helpers import post_form, sign_in
 from tests.test_imports import confirm, preview_of, upload
 
 
@@ -32,25 +32,38 @@ def figure(page: str, label: str) -> str:
     return match.group(1)
 
 
-def test_first_day_imports_show_up_exactly_in_dashboard_and_export(app, client, runner):
-    db.session.commit()
-    created = runner.invoke(
-        args=["eventhub", "create-user", "--email", "admin@kanto.fi", "--name", "Admin",
-              "--role", "admin"],
-        input="a long password\n",
-    )  # fmt: skip
-    assert created.exit_code == 0, created.output
-    project = factories.project(code="2024.KANTO/ESR/001", name="KANTO", collects_background=True)
-    for name in ("Joensuu", "Lieksa", "Outokumpu"):
-        factories.municipality(name)
-    for position, name in enumerate(["Funding", "Budget", "Reporting"], 1):
-        db.session.add(GuidanceTopic(project_id=project.id, name=name, position=position))
-    db.session.add(
-        ProjectTarget(project_id=project.id, kind=EventKind.INFO_SESSION, planned_events=4)
+def test_first_day_imports_show_up_exactly_in_dashboard_and_export(app, client, runner, mailbox):
+    admin_email, admin_password = flow.create_admin(runner, "admin@kanto.fi")
+    assert sign_in(client, admin_email, admin_password).status_code == 303
+    project_id = flow.create_project(
+        client,
+        code="2024.KANTO/ESR/001",
+        name="KANTO",
+        country="FI",
+        region="Pohjois-Karjala",
+        timezone="Europe/Helsinki",
+        language="fi",
+        collects_background="y",
+        target_workshop="",
+        target_info_session="4",
     )
-    db.session.commit()
-    assert sign_in(client, "admin@kanto.fi").status_code == 303
+    for name in ("Joensuu", "Lieksa", "Outokumpu"):
+        flow.add_municipality(client, name, "Pohjois-Karjala", country="FI")
+    joensuu = db.session.scalar(select(Municipality).where(Municipality.name == "Joensuu"))
+    flow.add_organisation(client, "Kyläyhdistys ry", "", joensuu.id)
+    guidance_page = f"/organiser/indicators/projects/{project_id}/guidance"
+    for name in ("Funding", "Budget", "Reporting"):
+        added = post_form(client, f"{guidance_page}/topics", {"name": name}, guidance_page)
+        assert added.status_code == 303
+    flow.invite(client, "maija@kanto.fi", "Maija Manager", "manager", [project_id])
+    (invitation,) = mailbox.to("maija@kanto.fi")
+    client.post("/logout", data={"csrf_token": flow.csrf_token(client, "/organiser/")})
+    assert flow.accept_invitation(client, flow.invitation_path(invitation), "maijan salasana")
+    assert sign_in(client, "maija@kanto.fi", "maijan salasana").status_code == 303
+    project = db.session.get(Project, project_id)
+    assert project.collects_background
 
+    # The manager brings in the project's records.
     # 1. Past events: two info sessions and a training of the project's own, and a talk at
     # another organiser's fair (outreach).
     past = (
