@@ -29,6 +29,7 @@ from eventhub.core.models import (
     Headcount,
     OutboxMessage,
     Person,
+    Place,
     ProjectTarget,
     Registration,
     RegistrationStatus,
@@ -711,3 +712,47 @@ def test_xlsx_export_cleans_control_characters_pasted_into_titles_and_topics(cli
     assert "Budjetti" in texts
     assert any(isinstance(t, str) and "Kantohanke" in t for t in texts)
     assert not any(isinstance(t, str) and ("\x0b" in t or "\x01" in t) for t in texts)
+
+
+def test_participations_by_place_below_the_municipality_add_up(client):
+    """A project that reports by parish or village sees participations by the participant's
+    place; the rows and "no place recorded" add up to the participations. A project without
+    places gets no such table."""
+    s = scenario()
+    _signed_in_manager(client, s)
+    report_url = f"/organiser/indicators/report?project={s.project.id}"
+    assert 'id="by-place"' not in client.get(report_url).get_data(as_text=True)
+
+    joensuu = s.places["Joensuu"]
+    reijola, hukanhauta = (
+        Place(municipality=joensuu, name="Reijola"),
+        Place(municipality=joensuu, name="Hukanhauta"),
+    )
+    db.session.add_all([reijola, hukanhauta])
+    db.session.flush()
+    chosen = {"Aino": reijola, "Eero": reijola, "Helmi": hukanhauta}
+    e1, e4 = s.events["E1"].id, s.events["E4"].id  # E4 is not closed yet: it must not count
+    for attendance in db.session.scalars(
+        select(Attendance).where(Attendance.event_id.in_([e1, e4]))
+    ):
+        place = chosen.get(attendance.person.name) if attendance.person else None
+        if place is not None:
+            attendance.place_id = place.id
+    db.session.commit()
+
+    html = client.get(report_url).get_data(as_text=True)
+    table = html.split('id="by-place"')[1].split("</table>")[0]
+    rows = re.findall(
+        r'<th scope="row">([^<]+)</th><td>[^<]*</td><td class="num">(\d+)</td>', table
+    )
+    assert rows == [("Reijola", "2"), ("Hukanhauta", "1"), ("No place recorded", "6")]
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get(f"/organiser/indicators/export.xlsx?project={s.project.id}").data)
+    )
+    sheet = list(book["By place"].iter_rows(min_row=2, values_only=True))
+    assert sheet == [
+        ("Reijola", "Joensuu", 2, 2),
+        ("Hukanhauta", "Joensuu", 1, 1),
+        ("No place recorded", None, 6, None),
+    ]
+    assert sum(r[2] for r in sheet) == 9  # every participation of the held events

@@ -181,6 +181,18 @@ def report_tables(report: Report, names: Names, today: date) -> list[Table]:
             [names.municipality(row.municipality_id), row.participations, row.unique_persons]
         )
     tables.append(residence)
+    if report.by_place.rows:
+        places = Table(
+            "by_place",
+            _("By place"),
+            [_("Place"), _("Municipality"), _("Participations"), _("Unique persons")],
+        )
+        for item in report.by_place.rows:
+            places.rows.append(
+                [item.place, item.municipality, item.participations, item.unique_persons]
+            )
+        places.rows.append([_("No place recorded"), None, report.by_place.without_place, None])
+        tables.append(places)
     esf_labels = {
         "gender": (_("ESF+ gender"), _("Gender"), labels.GENDER_LABELS, Gender),
         "age_band": (_("ESF+ age"), _("Age band"), labels.AGE_BAND_LABELS, AgeBand),

@@ -81,6 +81,7 @@ from eventhub.core.models import (
     Municipality,
     Organisation,
     Person,
+    Place,
     Project,
     ProjectTarget,
     Registration,
@@ -615,6 +616,45 @@ def by_residence(scope: Scope) -> list[ResidenceRow]:
     return out
 
 
+@dataclass
+class PlaceRow:
+    place: str
+    municipality: str
+    participations: int
+    unique_persons: int
+
+
+@dataclass
+class ByPlace:
+    """Participations by the participant's place below a municipality (a parish, a village),
+    for projects that report by them; ``without_place`` is what was recorded with none, so the
+    rows and it add up to the participations."""
+
+    rows: list[PlaceRow] = field(default_factory=list)
+    without_place: int = 0
+
+
+def by_place(scope: Scope) -> ByPlace:
+    """Empty (no rows) where nobody's place was recorded: most projects have no places."""
+    _prepare()
+    held = Attendance.event_id.in_(held_event_ids(scope))
+    rows = db.session.execute(
+        select(Place.name, Municipality.name, func.count(), _unique_persons_expr())
+        .join(Place, Place.id == Attendance.place_id)
+        .join(Municipality, Municipality.id == Place.municipality_id)
+        .where(held)
+        .group_by(Place.id, Place.name, Municipality.name)
+    ).all()
+    if not rows:
+        return ByPlace()
+    without = db.session.scalar(
+        select(func.count()).select_from(Attendance).where(held, Attendance.place_id.is_(None))
+    )
+    out = [PlaceRow(p, m, int(n), int(u)) for p, m, n, u in rows]
+    out.sort(key=lambda r: (-r.participations, r.municipality, r.place))
+    return ByPlace(out, int(without or 0))
+
+
 # --- planned vs realised -------------------------------------------------------------------
 
 
@@ -1013,6 +1053,7 @@ class Report(Dashboard):
     registrations: Registrations = field(default_factory=Registrations)
     breakdowns: dict[Dimension, list[BreakdownRow]] = field(default_factory=dict)
     by_residence: list[ResidenceRow] = field(default_factory=list)
+    by_place: ByPlace = field(default_factory=ByPlace)
     esf: dict[str, dict[str | None, int]] = field(default_factory=dict)
     surveys: list[SurveyResult] = field(default_factory=list)
 
@@ -1034,6 +1075,7 @@ def report(scope: Scope) -> Report:
         registrations=registrations(scope),
         breakdowns=dims,
         by_residence=by_residence(scope),
+        by_place=by_place(scope),
         esf=esf_background(scope),
         surveys=survey_results(scope),
     )
