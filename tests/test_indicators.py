@@ -311,6 +311,11 @@ def test_planned_vs_realised(app):
     ]
     assert (t.planned_participants, t.unique_persons) == (10, 7)
     assert (t.planned_events, t.planned_guidance) == (5, 4)
+    assert (t.planned_organisations, t.unique_organisations) == (None, 2)
+    s.project.planned_organisations = 14
+    db.session.flush()
+    t = ind.planned_vs_realised(s.scope)
+    assert (t.planned_organisations, t.unique_organisations) == (14, 2)
 
 
 def test_esf_background_uses_the_latest_answer_and_counts_not_answered(app):

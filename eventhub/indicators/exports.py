@@ -54,7 +54,7 @@ def summary_table(report: Report, names: Names, today: date) -> Table:
         [_("Organisation participations (event and organisation pairs)"),
          p.organisation_participations, None],
         [_("Unique persons"), p.unique_persons, t.planned_participants],
-        [_("Unique organisations"), p.unique_organisations, None],
+        [_("Unique organisations"), p.unique_organisations, t.planned_organisations],
         [_("People counted without names (headcounts, not in the participations)"),
          p.headcount, None],
         ["  " + _("at events"), p.headcount_events, None],

@@ -670,6 +670,8 @@ class Targets:
     events: list[PlannedRealised]
     planned_participants: int | None
     unique_persons: int
+    planned_organisations: int | None = None
+    unique_organisations: int = 0
 
     @property
     def planned_events(self) -> int:
@@ -681,8 +683,11 @@ class Targets:
         return sum(t.planned for t in self.events if t.kind == EventKind.GUIDANCE)
 
 
-def planned_vs_realised(scope: Scope, unique_persons: int | None = None) -> Targets:
-    """Events planned (the projects' targets) and held, by kind; persons planned and reached.
+def planned_vs_realised(
+    scope: Scope, unique_persons: int | None = None, unique_organisations: int | None = None
+) -> Targets:
+    """Events planned (the projects' targets) and held, by kind; persons and organisations
+    planned and reached.
 
     Targets are whole-project promises: with a period or place filter the held figures
     shrink and the planned ones do not. For the kind Guidance, logged guidance sessions
@@ -720,12 +725,21 @@ def planned_vs_realised(scope: Scope, unique_persons: int | None = None) -> Targ
         (PlannedRealised(EventKind(k), int(p or 0), int(h or 0)) for k, p, h in rows),
         key=lambda r: order[r.kind],
     )
-    people = db.session.scalar(
-        select(func.sum(Project.planned_participants)).where(Project.id.in_(scope.project_ids))
+    people, organisations = db.session.execute(
+        select(
+            func.sum(Project.planned_participants), func.sum(Project.planned_organisations)
+        ).where(Project.id.in_(scope.project_ids))
+    ).one()
+    if unique_persons is None or unique_organisations is None:
+        reached = participation(scope)
+        unique_persons, unique_organisations = reached.unique_persons, reached.unique_organisations
+    return Targets(
+        events,
+        int(people) if people is not None else None,
+        unique_persons,
+        int(organisations) if organisations is not None else None,
+        unique_organisations,
     )
-    if unique_persons is None:
-        unique_persons = participation(scope).unique_persons
-    return Targets(events, int(people) if people is not None else None, unique_persons)
 
 
 # --- ESF+ background -----------------------------------------------------------------------
@@ -1039,7 +1053,11 @@ def dashboard(scope: Scope) -> Dashboard:
     return Dashboard(
         scope=scope,
         participation=part,
-        targets=planned_vs_realised(scope, unique_persons=part.unique_persons),
+        targets=planned_vs_realised(
+            scope,
+            unique_persons=part.unique_persons,
+            unique_organisations=part.unique_organisations,
+        ),
         by_month=dims[Dimension.MONTH],
         by_municipality=dims[Dimension.MUNICIPALITY],
         guidance=guidance(scope),
@@ -1066,7 +1084,11 @@ def report(scope: Scope) -> Report:
     return Report(
         scope=scope,
         participation=part,
-        targets=planned_vs_realised(scope, unique_persons=part.unique_persons),
+        targets=planned_vs_realised(
+            scope,
+            unique_persons=part.unique_persons,
+            unique_organisations=part.unique_organisations,
+        ),
         by_month=dims[Dimension.MONTH],
         by_municipality=dims[Dimension.MUNICIPALITY],
         guidance=guidance(scope),
