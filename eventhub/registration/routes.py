@@ -29,7 +29,9 @@ def register(event_id: int):
     session["signup_email"] = form.email.data
     for note in result.notes:  # e.g. a chosen discussion group was full
         flash(note, "error")
-    return redirect(url_for("registration.check_email", event_id=event.id), 303)
+    # event_id, not event.id: the commit expired the event, and reading it again would cost
+    # a transaction and a query for a number the URL already gave.
+    return redirect(url_for("registration.check_email", event_id=event_id), 303)
 
 
 @bp.route("/events/<int:event_id>/check-email")

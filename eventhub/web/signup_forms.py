@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 
+from cachetools import LRUCache, TTLCache
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -162,16 +165,80 @@ def _question_field(q: EventQuestion) -> Field:
     return RadioField(q.label, choices=yes_no, validators=validators, **kw)
 
 
-def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> DetailsForm:
-    """The form for this event: the common fields, the event's own questions, and the
-    voluntary background questions of projects that report to ESF+."""
+# How long a process keeps the list of municipalities. They are reference data (seeded with
+# the database, changed by a migration or an administrator's script, never by a request),
+# so a new one may take this long to appear on a form served by another process.
+MUNICIPALITIES_SECONDS = 300
+_cache_lock = threading.Lock()
 
+
+def _caches() -> dict:
+    """This application's caches (one set per app, so tests with their own databases never
+    share them)."""
+    return current_app.extensions.setdefault(
+        "eventhub_signup_forms",
+        {
+            "forms": LRUCache(maxsize=1024),
+            "municipalities": TTLCache(maxsize=1, ttl=MUNICIPALITIES_SECONDS),
+        },
+    )
+
+
+def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> DetailsForm:
+    """The form for this event: the common fields, the event's own questions, the voluntary
+    background questions of projects that report to ESF+, and the format's fields.
+
+    The form class with the event's questions is built once per event *revision*: the key is
+    the event's ``updated_at``, read with the event on every request, so a process never
+    serves questions older than the row it just read (see :func:`event_admin.add_question`,
+    which touches the event). The format's fields are added per request: they may depend on
+    other rows (a forum's groups filling up).
+    """
+    collects = event.project is not None and event.project.collects_background
+    if not isinstance(event, Event):  # a stand-in (a workshop series' common form): no revision
+        cls = _event_form_class(event, base, collects)
+    else:
+        key = (base, event.id, event.updated_at, collects)
+        forms = _caches()["forms"]
+        with _cache_lock:
+            cls = forms.get(key)
+        if cls is None:
+            cls = _event_form_class(event, base, collects)
+            with _cache_lock:
+                forms[key] = cls
+    if issubclass(base, SignupForm) and formats.has_signup_fields(event):
+
+        class WithFormat(cls):  # type: ignore[misc, valid-type]
+            pass
+
+        formats.add_signup_fields(WithFormat, event)
+        cls = WithFormat
+    form = cls(**kwargs)
+    form.municipality.choices = choices([("", _l("Choose…")), *_municipalities()])
+    return form
+
+
+def _municipalities() -> list[tuple[str, str]]:
+    cache = _caches()["municipalities"]
+    with _cache_lock:
+        found = cache.get("all")
+    if found is None:
+        found = [
+            (str(m.id), m.name)
+            for m in db.session.scalars(select(Municipality).order_by(Municipality.name))
+        ]
+        with _cache_lock:
+            cache["all"] = found
+    return found
+
+
+def _event_form_class(event: Event, base: type[DetailsForm], collects: bool) -> type:
     class EventForm(base):  # type: ignore[misc, valid-type]
         pass
 
     for q in event.questions:
         setattr(EventForm, f"q_{q.id}", _question_field(q))
-    if event.project is not None and event.project.collects_background:
+    if collects:
         hint = _l("Voluntary. Used only in anonymous statistics for the funder; never shown.")
         EventForm.gender = RadioField(
             _l("Gender"),
@@ -191,14 +258,4 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
             validators=[Optional()],
             description=hint,
         )
-    if issubclass(base, SignupForm):
-        formats.add_signup_fields(EventForm, event)
-    form = EventForm(**kwargs)
-    form.municipality.choices = choices(
-        [("", _l("Choose…"))]
-        + [
-            (str(m.id), m.name)
-            for m in db.session.scalars(select(Municipality).order_by(Municipality.name))
-        ]
-    )
-    return form
+    return EventForm
