@@ -12,10 +12,18 @@ from contextlib import contextmanager
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
-from eventhub.core.models import EventKind, OutboxMessage, Registration, RegistrationStatus
+from eventhub.core.models import (
+    EventKind,
+    EventQuestion,
+    OutboxMessage,
+    Registration,
+    RegistrationStatus,
+    Role,
+)
 from eventhub.extensions import db
 from tests import factories
 from tests.conftest import CSRF_RE
+from tests.helpers import post_form, sign_in
 
 PAGE_STATEMENTS = 5
 SIGNUP_STATEMENTS = 8
@@ -90,3 +98,31 @@ def test_event_page_and_signup_run_few_statements(app):
     assert len(stored) == 2 and {r.status for r in stored} == {RegistrationStatus.CONFIRMED}
     mail = db.session.scalars(select(OutboxMessage.recipient)).all()
     assert sorted(mail) == ["person0@example.fi", "pia@example.fi"]
+
+
+def test_a_question_added_or_removed_shows_at_once_though_the_form_is_cached(app, client):
+    """The signup form is cached per event revision: the organiser's change is the new
+    revision, so the very next page (in this process or any other) shows it."""
+    project = factories.project()
+    factories.user(email="anne@example.fi", role=Role.MANAGER, projects=[project])
+    event = factories.event(project=project)
+    db.session.commit()
+    public = f"/events/{event.id}"
+    assert "Tuotko pullaa?" not in client.get(public).get_data(as_text=True)  # now cached
+
+    sign_in(client, "anne@example.fi")
+    url = f"/organiser/events/{event.id}/questions"
+    added = post_form(client, url, {"label": "Tuotko pullaa?", "type": "yes_no", "required": "y"})
+    assert added.status_code == 303
+    page = client.get(public)
+    assert "Tuotko pullaa?" in page.get_data(as_text=True)
+    # The required answer is asked of the next signup, too (the POST builds the same form).
+    token = CSRF_RE.search(page.get_data(as_text=True)).group(1)
+    form = {"csrf_token": token, "name": "Pia", "email": "pia@example.fi", "consent": "y"}
+    assert client.post(f"/events/{event.id}/register", data=form).status_code == 422
+
+    question = db.session.scalars(select(EventQuestion)).one()
+    removed = post_form(client, f"{url}/{question.id}/delete", {}, token_from=url)
+    assert removed.status_code == 303
+    assert "Tuotko pullaa?" not in client.get(public).get_data(as_text=True)
+    assert client.post(f"/events/{event.id}/register", data=form).status_code == 303
