@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 FLASK := $(BIN)/flask --app wsgi
+# make run is a development run: a generated secret key, links to 127.0.0.1:5000, mail and
+# rate limits in this one process (production refuses to start without its settings).
+DEV := EVENTHUB_CONFIG=config/development.py
 
 .PHONY: install run test lint contracts format translations extract-messages update-messages bench clean
 
@@ -28,9 +31,9 @@ update-messages: extract-messages
 
 # Serve the demo on http://127.0.0.1:5000 with an embedded SQLite database.
 run: install
-	$(FLASK) db upgrade
-	$(FLASK) eventhub demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(DEV) $(FLASK) db upgrade
+	$(DEV) $(FLASK) eventhub demo
+	$(DEV) $(FLASK) run --host 127.0.0.1 --port 5000
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
+from json import dumps
 from urllib.parse import urlencode
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -82,6 +83,7 @@ class Connection:
         *,
         headers: dict[str, str] | None = None,
         form: dict[str, str] | Iterable[tuple[str, str]] | None = None,
+        json: object | None = None,
         timeout: float = REQUEST_TIMEOUT,
     ) -> Response:
         body = b""
@@ -89,6 +91,9 @@ class Connection:
         if form is not None:
             body = urlencode(form).encode()
             all_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if json is not None:
+            body = dumps(json).encode()
+            all_headers["Content-Type"] = "application/json"
         if body or method in ("POST", "PUT", "PATCH"):
             all_headers["Content-Length"] = str(len(body))
         if self.cookies:

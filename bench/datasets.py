@@ -44,6 +44,7 @@ def create_app(backend: Backend):
         {
             "DATABASE_URL": backend.url,
             "SECRET_KEY": BENCH_SECRET,
+            "SITE_URL": "http://bench.invalid",
             "MAIL_DELIVERY": "worker",
             "SQLALCHEMY_ENGINE_OPTIONS": {},
         }

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from bench import datasets, ical_baseline
 from bench.client import Connection, HTTPError, LoadResult, closed_loop, percentile, sequential
@@ -256,6 +258,94 @@ def _checkin(backend, hub, sizes, event_id, admin, say) -> list[Row]:
     ]
 
 
+def _offline_door(backend, hub, event_id, admin, say) -> list[Row]:
+    """The check-in app: the roster a phone downloads, and a batch of taps made offline
+    synced as the app does it (100 taps a request, then the roster's changes)."""
+    say("check-in app: roster and an offline batch of taps")
+    sql = "SELECT id FROM registration WHERE event_id = %s ORDER BY id"
+    with backend.connect() as conn:
+        sql = sql if backend.is_pg else sql.replace("%s", "?")
+        ids = [r[0] for r in conn.execute(sql, (event_id,)).fetchall()]
+    result = run(_door_app(hub.port, event_id, ids, admin))
+    if isinstance(result, str):
+        return [Row(backend.name, "check-in app: offline batch", f"failed: {result}",
+                    status=ERROR)]  # fmt: skip
+    size, fetch, sync, resent_equal = result
+    stored = registrations_present(backend, event_id)
+    taps = int(backend.scalar("SELECT count(*) FROM door_tap", ()) or 0)
+    once = stored == len(ids) and taps == len(ids) and resent_equal
+    return [
+        Row(
+            backend.name,
+            f"check-in app: roster of {len(ids)} registrations over the wire",
+            f"{size / 1024:.1f} KB in {ms(fetch)}",
+            target="< 200 KB",
+            status=verdict(size < 200 * 1024),
+            note="GET /door/api/roster, the first (full) sync of a phone, uncompressed",
+            data={"bytes": size, "ms": fetch * 1000},
+        ),
+        Row(
+            backend.name,
+            f"check-in app: offline batch of {len(ids)} taps synced",
+            ms(sync),
+            target="< 2 s",
+            status=verdict(sync < 2.0 and once),
+            note=f"{math.ceil(len(ids) / 100)} upload(s) of up to 100 taps, then the roster's "
+            f"changes; {stored} present, {taps} taps stored; all sent again: "
+            + ("the same answers" if resent_equal else "DIFFERENT answers"),
+            data={"ms": sync * 1000, "present": stored, "taps": taps},
+        ),
+    ]
+
+
+async def _door_app(port: int, event_id: int, ids: list[int], admin: tuple[str, str]):
+    conn = Connection(HOST, port)
+    try:
+        why = await sign_in(conn, *admin)
+        if why:
+            return why
+        roster = f"/door/api/roster?event={event_id}"
+        t0 = time.perf_counter()
+        answer = await conn.request("GET", roster)
+        fetch = time.perf_counter() - t0
+        if answer.status != 200:
+            return f"GET {roster} answered {answer.status}"
+        body = json.loads(answer.body)
+        size, cursor = len(answer.body), body["cursor"]
+        headers = {"X-CSRFToken": body["csrf_token"], "X-Door-Client": "bench-phone-1"}
+        made = datetime.now(UTC)
+        taps = [
+            {"id": f"bench-{event_id}-{rid}", "kind": "present", "key": f"r{rid}",
+             "at": made.isoformat()}
+            for rid in ids
+        ]  # fmt: skip
+        answers = []
+        t0 = time.perf_counter()
+        for start in range(0, len(taps), 100):
+            chunk = taps[start : start + 100]
+            payload = {"taps": chunk, "pending": len(taps) - start - len(chunk)}
+            answer = await conn.request(
+                "POST", f"/door/api/taps?event={event_id}", json=payload, headers=headers
+            )
+            if answer.status != 200:
+                return f"POST /door/api/taps answered {answer.status}"
+            answers += json.loads(answer.body)["results"]
+        answer = await conn.request("GET", f"{roster}&cursor={quote(cursor)}")
+        sync = time.perf_counter() - t0
+        again = []
+        for start in range(0, len(taps), 100):  # the answers were lost: all sent again
+            payload = {"taps": taps[start : start + 100], "pending": 0}
+            answer = await conn.request(
+                "POST", f"/door/api/taps?event={event_id}", json=payload, headers=headers
+            )
+            if answer.status != 200:
+                return f"POST /door/api/taps sent again answered {answer.status}"
+            again += json.loads(answer.body)["results"]
+        return size, fetch, sync, again == answers
+    finally:
+        await conn.close()
+
+
 def registrations_present(backend: Backend, event_id: int) -> int:
     sql = "SELECT count(*) FROM attendance WHERE event_id = %s"
     return int(backend.scalar(sql, (event_id,)) or 0)
@@ -478,6 +568,7 @@ def requests_group(
             rows += _flash(backend, base, hub, sizes, events, say)
         if "checkin" in wanted:
             rows += _checkin(backend, hub, sizes, door_id, admin, say)
+            rows += _offline_door(backend, hub, door_id, admin, say)
     return rows
 
 

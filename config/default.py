@@ -10,7 +10,8 @@ is the short way to point at PostgreSQL, e.g.
 DATABASE_URL = None
 SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
-# None means: taken from EVENTHUB_SECRET_KEY, else generated once into the instance folder.
+# Required in production (set EVENTHUB_SECRET_KEY, the same on every app server); only a
+# development run (config/development.py, flask --debug) generates one into the instance folder.
 SECRET_KEY = None
 
 # Registration forms are small; anything larger is refused with 413.
@@ -23,7 +24,8 @@ BABEL_DEFAULT_TIMEZONE = "Europe/Helsinki"
 LANGUAGES = ["fi", "lv", "et", "en"]
 
 # The address used in links inside mail and calendar feeds, e.g. "https://events.example.fi".
-# None means: taken from the request (fine for development).
+# Required in production: links are never built from the request's Host header, which anyone
+# can forge. A development run without one links to http://127.0.0.1:5000.
 SITE_URL = None
 SITE_NAME = "eventhub"
 
@@ -51,10 +53,15 @@ REMINDER_HOURS_BEFORE = 24
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Sign-in attempts are rate limited. memory:// keeps counts per process; point this at Redis
-# (redis://127.0.0.1:6379/0) when several app servers must share the limits.
-RATELIMIT_STORAGE_URI = "memory://"
+# Sign-in attempts and signups are rate limited, counted in one place for every app server:
+# Redis when this names it (redis://127.0.0.1:6379/0); None means the database
+# (eventhub.limits). memory:// counts per process: right only where one process serves
+# (`make run`, config/development.py).
+RATELIMIT_STORAGE_URI = None
 RATELIMIT_HEADERS_ENABLED = True
+# A store that cannot be reached (the database restarting) lets the request through and is
+# logged, rather than turning every page into an error.
+RATELIMIT_SWALLOW_ERRORS = True
 LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
 # Signing up sends mail to the address typed: limited per client address.
 SIGNUP_RATE_LIMIT = "30 per minute; 300 per hour"

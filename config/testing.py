@@ -9,3 +9,5 @@ MAIL_RETRY_BASE_SECONDS = 1
 # Tests sign in many times from one address; the rate-limit test sets its own limit.
 LOGIN_RATE_LIMIT = "10000 per minute"
 SIGNUP_RATE_LIMIT = "100000 per minute"  # races of many signups from one test address
+# Each test's app counts its own limits; tests/test_limits.py checks the shared stores.
+RATELIMIT_STORAGE_URI = "memory://"

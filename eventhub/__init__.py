@@ -11,6 +11,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from eventhub.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+from eventhub.limits import DATABASE_LIMIT_STORAGE
 from eventhub.web import install_converters
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +45,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
         auth,
         calendar,
         cli,
+        door,
         events,
         forums,
         hackathons,
@@ -67,6 +69,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(auth.bp)
     app.register_blueprint(manage.bp, url_prefix="/organiser")
+    app.register_blueprint(door.bp, url_prefix="/door")
     app.register_blueprint(indicators.bp)
     init_web(app)
     if app.config.get("PROXIES"):
@@ -83,21 +86,54 @@ def _configure(app: Flask, overrides: dict[str, Any] | None, testing: bool) -> N
     if testing:
         app.config.from_pyfile(str(CONFIG_DIR / "testing.py"))
     if os.environ.get("EVENTHUB_CONFIG"):
-        app.config.from_envvar("EVENTHUB_CONFIG")
+        # A relative path is read from where the command runs (make run: the checkout).
+        app.config.from_pyfile(str(Path(os.environ["EVENTHUB_CONFIG"]).resolve()))
     app.config.from_prefixed_env("EVENTHUB")
     if overrides:
         app.config.update(overrides)
 
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    url = app.config.get("DATABASE_URL") or (f"sqlite:///{Path(app.instance_path) / 'eventhub.db'}")
+    instance = Path(app.instance_path)
+    url = app.config.get("DATABASE_URL")
+    if not url:
+        instance.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{instance / 'eventhub.db'}"
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("postgresql"):
+        # A restarted database (or a connection a firewall dropped) costs no request: each
+        # connection is tested as it leaves the pool and replaced if it is dead.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": True,
+            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+        }
+    development = is_development(app)
+    missing = [key for key in ("SECRET_KEY", "SITE_URL") if not app.config.get(key)]
+    if missing and not development:
+        raise RuntimeError(
+            "eventhub refuses to start in production without "
+            + " and ".join(f"EVENTHUB_{key}" for key in missing)
+            + ": SECRET_KEY must be the same for every app server, and SITE_URL is the only "
+            "address mailed links may point at (never the request's Host header). "
+            "See docs/operations.md; `make run` uses config/development.py."
+        )
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path) / "secret_key")
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    if not app.config.get("SITE_URL"):
+        app.config["SITE_URL"] = "http://127.0.0.1:5000"  # flask run's own address
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        # Several processes serve in production: their limits are counted in one place.
+        app.config["RATELIMIT_STORAGE_URI"] = DATABASE_LIMIT_STORAGE
     # Flask-Mail reads MAIL_SUPPRESS_SEND; we never let it pretend to send.
     app.config.setdefault("MAIL_SUPPRESS_SEND", False)
     app.logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))  # also installs its handler
+
+
+def is_development(app: Flask) -> bool:
+    """A run on a developer's machine or under the tests: `make run` (config/development.py),
+    ``flask --debug`` or the test suite. Anything else is production."""
+    return bool(app.debug or app.testing or app.config.get("DEVELOPMENT"))
 
 
 def _instance_secret(path: Path) -> str:

@@ -146,13 +146,18 @@ def send_surveys_command(max_age_days: int) -> None:
 def retention_command(dry_run: bool) -> None:
     """Anonymise the personal data of projects whose retention period has passed. The
     indicators keep exactly their figures."""
-    from eventhub.core.services import retention
+    from eventhub.core.services import accounts, retention
+    from eventhub.limits import DatabaseStorage
 
     report = retention.anonymise_expired()
     if dry_run:
         db.session.rollback()
     else:
+        # Sign-ins and rate-limit counts name people and client addresses: kept no longer
+        # than they are needed.
+        accounts.end_stale_sessions()
         db.session.commit()
+        DatabaseStorage().purge_expired()
     verb = "would be" if dry_run else "were"
     click.echo(
         f"{report.projects} projects past retention: {report.registrations} registrations, "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -19,10 +20,16 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import has_app_context
 from flask.testing import FlaskClient
+from hypothesis.configuration import set_hypothesis_home_dir
 from sqlalchemy import create_engine, text
 
 from eventhub import create_app
+from eventhub.core.services import outbox
 from eventhub.extensions import db
+
+# Hypothesis keeps a cache of its own; it goes to the temporary directory, never into the
+# working tree (as nothing else the tests write does).
+set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "eventhub-hypothesis"))
 
 PG_URL = os.environ.get("EVENTHUB_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
@@ -125,6 +132,9 @@ class IsolatedClient(FlaskClient):
     reads what the request wrote."""
 
     def open(self, *args, **kwargs):
+        # Read the whole answer and close it, as a server does: what runs when a response
+        # closes (mail sent after the answer) has run when the call returns.
+        kwargs.setdefault("buffered", True)
         outer = has_app_context()  # threads of a race test have none
         if outer:
             db.session.commit()
@@ -148,6 +158,9 @@ def app(database_url, smtp_server, tmp_path):
     )
     app.instance_path = str(tmp_path / "instance")
     app.test_client_class = IsolatedClient
+    # Ids start again in every test's database: what a process remembers having sent belongs
+    # to the previous test's.
+    outbox._unrecorded.clear()
     with app.app_context():
         if database_url.startswith("sqlite"):
             db.create_all()

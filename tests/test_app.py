@@ -6,6 +6,7 @@ from eventhub import _instance_secret, create_app
 from eventhub.core.models import EventKind, EventStatus
 from eventhub.extensions import db
 from tests import factories
+from tests.dates import YEAR
 
 
 def test_healthz_reports_database(client):
@@ -15,7 +16,7 @@ def test_healthz_reports_database(client):
 
 
 def test_home_lists_upcoming_public_events_in_their_own_timezones(app, client):
-    start = datetime(2030, 6, 1, 9, 0, tzinfo=UTC)
+    start = datetime(YEAR, 6, 1, 9, 0, tzinfo=UTC)
     factories.event(title="Helsinki talk", starts_at=start, timezone="Europe/Helsinki")
     factories.event(title="Riga talk", starts_at=start, timezone="Europe/Riga")
     factories.event(title="Tallinn talk", starts_at=start, timezone="America/New_York")
@@ -29,7 +30,8 @@ def test_home_lists_upcoming_public_events_in_their_own_timezones(app, client):
     assert "Draft talk" not in html and "Past talk" not in html
     # 09:00 UTC is 12:00 in Helsinki and Riga in June (UTC+3), 05:00 in New York (UTC-4).
     assert "12:00" in html and "05:00" in html
-    assert "Europe/Riga" in html
+    # Only the zone a reader here would not assume is named.
+    assert html.count("Eastern European") == 0 and html.count("(Eastern Daylight Time)") == 1
 
 
 def test_kind_listings_show_only_their_kind(client):
@@ -89,10 +91,12 @@ def test_language_switch_never_redirects_off_site(client):
 def test_settings_come_from_prefixed_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("EVENTHUB_DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
     monkeypatch.setenv("EVENTHUB_MAIL_PORT", "2525")
-    monkeypatch.delenv("EVENTHUB_SECRET_KEY", raising=False)
+    monkeypatch.setenv("EVENTHUB_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("EVENTHUB_SITE_URL", "https://events.example.fi")
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'env.db'}"
     assert app.config["MAIL_PORT"] == 2525
+    assert app.secret_key == "from-the-environment"
 
 
 def test_secret_key_is_generated_once_and_kept_private(tmp_path):
@@ -109,7 +113,7 @@ def test_postgres_url_is_given_the_psycopg_driver(tmp_path):
 
 
 def test_future_registration_window_dates_are_shown_in_event_timezone(client):
-    start = datetime(2031, 1, 10, 8, 0, tzinfo=UTC)
+    start = datetime(YEAR + 1, 1, 10, 8, 0, tzinfo=UTC)
     e = factories.event(
         starts_at=start,
         timezone="Europe/Riga",
@@ -148,7 +152,7 @@ def test_trusted_hosts_refuse_a_forged_host(database_url):
 
 
 def test_listings_come_a_page_at_a_time(client):
-    start = datetime(2031, 1, 1, 9, 0, tzinfo=UTC)
+    start = datetime(YEAR + 1, 1, 1, 9, 0, tzinfo=UTC)
     for i in range(45):
         factories.event(title=f"Kyläilta {i:02d}", starts_at=start + timedelta(days=i))
     db.session.commit()

@@ -93,6 +93,14 @@ def _checkin_url(event: Event, **query) -> str:
 # --- the check-in list --------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(("started", "warned"), [(True, False), (False, True)])
+def test_the_door_list_says_plainly_when_the_event_is_not_today(client, started, warned):
+    event = _setup(started=started)
+    sign_in(client, STAFF)
+    html = client.get(_checkin_url(event)).get_data(as_text=True)
+    assert ("This event is not today." in html) is warned
+
+
 def test_check_in_undo_and_double_tap_without_javascript(client):
     event = _setup()
     aino = _register(event, "Aino Korhonen", "aino@example.fi", "Kyläyhdistys ry")

@@ -4,7 +4,7 @@ icalendar and checked property by property."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from eventhub.core.services import ical, tokens
 from eventhub.core.services.events import cancel_event, update_event
 from eventhub.extensions import db
 from tests import factories
+from tests.dates import YEAR, last_sunday
 
 SITE = "http://eventhub.test"
 HELSINKI, RIGA, TALLINN = (
@@ -70,7 +71,7 @@ def test_feed_events_carry_their_own_timezone_and_every_property(client):
         contact_email="info@pks.fi",
     )
     joensuu = factories.municipality()
-    summer = datetime(2030, 6, 12, 15, 0, tzinfo=UTC)
+    summer = datetime(YEAR, 6, 12, 15, 0, tzinfo=UTC)
     events = {
         "Europe/Helsinki": factories.event(
             title="Joensuu workshop",
@@ -143,22 +144,25 @@ def test_feed_events_carry_their_own_timezone_and_every_property(client):
 
 
 def test_times_across_both_daylight_saving_changes(client):
-    # Last Sundays of March and October 2030: clocks go forward on 31 March, back on 27 October.
-    def local(y, m, d, h, tz=HELSINKI):
-        # In UTC: Python adds hours to a zoned datetime on the wall clock, not in real time.
-        return datetime(y, m, d, h, 0, tzinfo=tz).astimezone(UTC)
+    # Clocks go forward on the last Sunday of March and back on the last Sunday of October.
+    spring, autumn = last_sunday(YEAR, 3), last_sunday(YEAR, 10)
+    saturday = timedelta(days=1)
 
-    before_spring = factories.event(title="Saturday 30 March", starts_at=local(2030, 3, 30, 10))
-    after_spring = factories.event(title="Sunday 31 March", starts_at=local(2030, 3, 31, 10))
+    def local(day, h, tz=HELSINKI):
+        # In UTC: Python adds hours to a zoned datetime on the wall clock, not in real time.
+        return datetime.combine(day, time(h), tzinfo=tz).astimezone(UTC)
+
+    before_spring = factories.event(title="Saturday", starts_at=local(spring - saturday, 10))
+    after_spring = factories.event(title="Sunday", starts_at=local(spring, 10))
     overnight = factories.event(
         title="Night hackathon",
-        starts_at=local(2030, 10, 26, 22, RIGA),
+        starts_at=local(autumn - saturday, 22, RIGA),
         hours=10,
         timezone="Europe/Riga",
     )
     after_autumn = factories.event(
-        title="Sunday 27 October",
-        starts_at=local(2030, 10, 27, 10, TALLINN),
+        title="Sunday in October",
+        starts_at=local(autumn, 10, TALLINN),
         timezone="Europe/Tallinn",
     )
     db.session.commit()
@@ -218,7 +222,7 @@ def test_update_event_refuses_what_would_break_a_calendar(app):
     with pytest.raises(ValueError, match="end after"):
         update_event(event, ends_at=event.starts_at - timedelta(hours=1))
     with pytest.raises(ValueError, match="timezone-aware"):
-        update_event(event, starts_at=datetime(2030, 1, 1, 10, 0))
+        update_event(event, starts_at=datetime(YEAR, 1, 1, 10, 0))
     with pytest.raises(ValueError, match="not an editable"):
         update_event(event, uid="something-else")
     assert event.sequence == 0
@@ -626,7 +630,7 @@ def test_feeds_discovered_through_alternate_links_work(client):
 def test_event_page_offers_download_and_add_links_in_its_timezone(client):
     event = factories.event(
         title="Riga info session",
-        starts_at=datetime(2030, 1, 15, 10, 0, tzinfo=UTC),
+        starts_at=datetime(YEAR, 1, 15, 10, 0, tzinfo=UTC),
         timezone="Europe/Riga",
         venue="Rīgas nams",
     )
@@ -635,10 +639,10 @@ def test_event_page_offers_download_and_add_links_in_its_timezone(client):
 
     assert f"{SITE}/calendar/events/{event.id}.ics" in links.anchors
     google = next(h for h in links.anchors if h.startswith("https://calendar.google.com/"))
-    assert "dates=20300115T100000Z%2F20300115T120000Z" in google
+    assert f"dates={YEAR}0115T100000Z%2F{YEAR}0115T120000Z" in google
     assert "ctz=Europe%2FRiga" in google
     outlook = next(h for h in links.anchors if h.startswith("https://outlook.live.com/"))
-    assert "startdt=2030-01-15T12%3A00%3A00%2B02%3A00" in outlook
+    assert f"startdt={YEAR}-01-15T12%3A00%3A00%2B02%3A00" in outlook
 
 
 def test_finnish_pages_link_feeds_named_in_finnish(client):

@@ -120,7 +120,7 @@ def test_full_group_is_refused_clearly_and_the_rest_is_kept(client, mailbox):
     )
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Check your email" in page
+    assert "You have a place at" in page
     assert "“Kopienu centri” (Diskusiju grupas I) is full" in page
 
     reg = db.session.scalar(

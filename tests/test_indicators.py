@@ -694,3 +694,19 @@ def test_demo_indicators_look_like_a_report(runner):
     assert any(not r.shown for r in report.surveys)  # one event with too few answers
     everything = ind.participation(ind.Scope(tuple(db.session.scalars(select(Project.id)))))
     assert everything.events_held > p.events_held
+
+
+def test_xlsx_export_cleans_control_characters_pasted_into_titles_and_topics(client):
+    """A vertical tab or a form feed pasted from a word processor is not allowed in an XLSX
+    file: the export leaves it out (as the registration export does) instead of failing."""
+    s = scenario()
+    s.project.name = "Kanto\x0bhanke\x0c"
+    s.topics["Budjetti"].name = "Budjetti\x01"
+    _signed_in_manager(client, s)
+    response = client.get(f"/organiser/indicators/export.xlsx?project={s.project.id}")
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    texts = {c for sheet in book for row in sheet.iter_rows(values_only=True) for c in row}
+    assert "Budjetti" in texts
+    assert any(isinstance(t, str) and "Kantohanke" in t for t in texts)
+    assert not any(isinstance(t, str) and ("\x0b" in t or "\x01" in t) for t in texts)

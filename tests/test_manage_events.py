@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import icalendar
 from sqlalchemy import select
 
+from eventhub.core.db import utcnow
 from eventhub.core.models import AuditEntry, Event, EventStatus, Registration, Role
 from eventhub.extensions import db
 from tests import factories
 from tests.conftest import csrf_token
+from tests.dates import YEAR, last_sunday
 from tests.helpers import post_form, sign_in, signup
 
+# The day the clocks go forward, in a year ahead.
+SPRING = last_sunday(YEAR + 1, 3).isoformat()
 EVENT_FORM = {
     "title": "Budjettikoulutus",
     "kind": "training",
     "description": "Miten hankkeen budjetti tehdään.",
     "timezone": "Europe/Riga",
-    "starts": "2031-03-30T10:00",
-    "ends": "2031-03-30T12:30",
+    "starts": f"{SPRING}T10:00",
+    "ends": f"{SPRING}T12:30",
     "venue": "Gulbenes bibliotēka",
     "address": "",
     "online_url": "",
@@ -41,8 +47,8 @@ def test_manager_creates_a_draft_then_publishes_it(client):
     assert response.status_code == 303
     event = db.session.scalars(select(Event)).one()
     assert event.status == EventStatus.DRAFT
-    # 10:00 in Riga on 30 March 2031 is summer time (UTC+3): 07:00 UTC.
-    assert event.starts_at.isoformat() == "2031-03-30T07:00:00+00:00"
+    # 10:00 in Riga on the day the clocks go forward is summer time (UTC+3): 07:00 UTC.
+    assert event.starts_at.isoformat() == f"{SPRING}T07:00:00+00:00"
     assert event.timezone == "Europe/Riga" and event.capacity == 12
     assert client.get(f"/events/{event.id}").status_code == 404  # drafts are not public
 
@@ -58,7 +64,7 @@ def test_bad_event_form_keeps_input_and_saves_nothing(client):
     project = factories.project()
     _manager(project)
     sign_in(client, "anne@example.fi")
-    bad = {**EVENT_FORM, "project": project.id, "ends": "2031-03-30T09:00", "title": ""}
+    bad = {**EVENT_FORM, "project": project.id, "ends": f"{SPRING}T09:00", "title": ""}
     response = post_form(client, "/organiser/events/new", bad)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -86,8 +92,8 @@ def test_moving_an_event_bumps_sequence_and_mails_everyone_registered(client, ma
         "title": "Työpaja",
         "capacity": "1",
         "timezone": "Europe/Helsinki",
-        "starts": "2031-05-05T17:00",
-        "ends": "2031-05-05T19:00",
+        "starts": f"{YEAR + 1}-05-05T17:00",
+        "ends": f"{YEAR + 1}-05-05T19:00",
     }
     assert post_form(client, edit_url, form).status_code == 303
 
@@ -226,3 +232,27 @@ def test_places_cannot_be_lowered_below_the_places_people_hold(client):
     assert "2 people already hold a place" in response.get_data(as_text=True)
     db.session.refresh(event)
     assert event.capacity == 3
+
+
+def test_publishing_an_event_whose_start_has_passed_asks_first(client):
+    project = factories.project(code="KANTO")
+    _manager(project)
+    event = factories.event(
+        project=project, status=EventStatus.DRAFT, starts_at=utcnow() - timedelta(hours=1)
+    )
+    db.session.commit()
+    sign_in(client, "anne@example.fi")
+    page = client.get(f"/organiser/events/{event.id}").get_data(as_text=True)
+    assert "The start of this event has passed." in page
+
+    url = f"/organiser/events/{event.id}/publish"
+    asked = post_form(client, url, token_from=f"/organiser/events/{event.id}")
+    assert asked.status_code == 409
+    assert "Publish an event that has started?" in asked.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status == EventStatus.DRAFT
+
+    confirmed = post_form(client, url, {"past": "1"}, token_from=f"/organiser/events/{event.id}")
+    assert confirmed.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status == EventStatus.PUBLISHED

@@ -364,6 +364,19 @@ def test_csv_export_has_answers_attendance_and_no_formulas_or_background(client)
     ]
 
 
+def test_the_table_shows_answers_and_needs_on_screen(client):
+    event, liga = _export_setup(client)
+    html = client.get(f"/organiser/events/{event.id}/registrations").get_data(as_text=True)
+    row = html[html.index(f'id="registration-{liga.id}"') :]
+    row = row[: row.index("</tr>")]
+    assert "<dt>Tēma</dt><dd>Budžets</dd>" in row
+    assert "<dt>Lunch?</dt><dd>No</dd>" in row
+    assert "<dt>Accessibility needs</dt><dd>Hearing loop</dd>" in row
+    assert "Topics" not in row and "Dietary needs" not in row  # not answered: not shown
+    assert "<dt>Topics</dt><dd>A, B</dd>" in html and "<dd>-vegan</dd>" in html
+    assert "55_plus" not in html and "unemployed" not in html  # background never shown
+
+
 def test_xlsx_export_has_real_dates_a_frozen_bold_header_and_text_not_formulas(client):
     event, liga = _export_setup(client)
     response = client.get(f"{_list(event)}/export.xlsx")

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Enum, create_engine, inspect, text
 
 from eventhub import create_app
 from eventhub.extensions import db
 from tests.conftest import BACKENDS, PG_URL
 
 SCHEMA = "migration_test"
+# A value in a CHECK constraint as either database prints it: 'admin' or 'admin'::text.
+QUOTED = re.compile(r"'([^']*)'")
 
 
 @pytest.fixture(params=BACKENDS)
@@ -48,3 +52,36 @@ def test_upgrade_head_matches_models_and_downgrade_to_base(empty_database_url):
             tables = set(inspect(conn).get_table_names()) - {"alembic_version"}
         assert tables == set()
         db.engine.dispose()
+
+
+def _enum_columns():
+    """Every enum column of the models: (table, column, constraint name, values)."""
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, Enum) and column.type.create_constraint:
+                name = f"ck_{table.name}_{column.type.name}"
+                yield table.name, column.name, name, set(column.type.enums)
+
+
+def test_every_check_constraint_at_head_allows_exactly_the_models_enum_values(
+    empty_database_url,
+):
+    """Enums are VARCHAR + CHECK, and autogenerate does not compare CHECK constraints: a new
+    member without a migration would pass every other test and fail on insert in
+    production. Here each constraint at migration head must list exactly the enum's values."""
+    app = create_app({"DATABASE_URL": empty_database_url}, testing=True)
+    with app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            inspector = inspect(conn)
+            reflected = {
+                (table, check["name"]): set(QUOTED.findall(check["sqltext"]))
+                for table in inspector.get_table_names()
+                for check in inspector.get_check_constraints(table)
+            }
+        db.engine.dispose()
+    expected = {(table, name): values for table, _column, name, values in _enum_columns()}
+    assert expected, "the models have enum columns"
+    for key, values in expected.items():
+        assert key in reflected, f"no CHECK constraint {key[1]} on {key[0]} at migration head"
+        assert reflected[key] == values, (key, reflected[key] ^ values)

@@ -16,6 +16,7 @@ from eventhub.core.models import (
 from eventhub.core.services.tokens import hash_token, new_token
 from eventhub.extensions import db
 from tests import factories
+from tests.dates import YEAR
 
 
 def test_email_is_normalised_for_deduplication():
@@ -26,18 +27,18 @@ def test_email_is_normalised_for_deduplication():
 
 def test_times_are_stored_in_utc_and_come_back_aware(app):
     eastern = timezone(timedelta(hours=3))
-    event = factories.event(starts_at=datetime(2031, 6, 1, 12, 0, tzinfo=eastern))
+    event = factories.event(starts_at=datetime(YEAR, 6, 1, 12, 0, tzinfo=eastern))
     db.session.commit()
     db.session.expire_all()
     loaded = db.session.get(Event, event.id)
-    assert loaded.starts_at == datetime(2031, 6, 1, 9, 0, tzinfo=UTC)
+    assert loaded.starts_at == datetime(YEAR, 6, 1, 9, 0, tzinfo=UTC)
     assert loaded.starts_at.tzinfo is not None
     assert loaded.local_start.hour == 12  # Europe/Helsinki summer time
 
 
 def test_naive_datetimes_are_refused(app):
     with pytest.raises(StatementError):
-        factories.event(starts_at=datetime(2031, 6, 1, 12, 0))
+        factories.event(starts_at=datetime(YEAR, 6, 1, 12, 0))
     db.session.rollback()
 
 

@@ -21,7 +21,7 @@ from eventhub.core.models import (
     RegistrationStatus,
 )
 from eventhub.extensions import db
-from tests import factories
+from tests import factories, helpers
 from tests.conftest import csrf_token
 from tests.helpers import manage_link, signup
 
@@ -43,8 +43,12 @@ def test_register_receive_confirmation_with_calendar_and_manage_link(client, mai
 
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Check your email" in page and "aino@example.fi" in page
+    assert "You have a place at Hankeosaaminen 1." in page
     [message] = mailbox.to("aino@example.fi")
+    # The page's links are the mail's: one tap to see, change, cancel or add to a calendar.
+    assert f'href="{manage_link(message)}"' in page
+    assert f'href="{manage_link(message)}/cancel"' in page
+    assert f'href="{manage_link(message)}/event.ics"' in page
     assert "Registration confirmed: Hankeosaaminen 1" in message["Subject"]
     assert message.get_body(("html",)) is not None
     lines = message.get_body(("plain",)).get_content().splitlines()
@@ -155,24 +159,40 @@ def test_approval_mode_keeps_registration_pending(client, mailbox):
     assert "Waiting for approval" in page
 
 
-def test_registering_again_shows_same_page_and_resends_a_new_link(client, mailbox):
-    event = factories.event(title="Verkostotapaaminen")
-    first = signup(client, event.id, email="aino@example.fi")
-    first_page = client.get(first.headers["Location"]).get_data(as_text=True)
+def test_registering_again_mails_a_link_and_every_earlier_link_keeps_working(app, mailbox):
+    """A stranger typing Aino's address in another browser learns nothing of her
+    registration on the page and breaks none of her links; the link goes to her mail."""
+    event = factories.event(title="Verkostotapaaminen", capacity=1)
+    aino, stranger = app.test_client(), app.test_client()
+    first = signup(aino, event.id, email="aino@example.fi")
     [confirmation] = mailbox.to("aino@example.fi")
-    old_link = manage_link(confirmation)
+    first_link = manage_link(confirmation)
+    feed = _feed_path(aino, first_link)
 
-    again = signup(client, event.id, email="  AINO@Example.fi ", name="Someone Else")
-    again_page = client.get(again.headers["Location"]).get_data(as_text=True)
+    again = signup(stranger, event.id, email="  AINO@Example.fi ", name="Someone Else")
+    again_page = stranger.get(again.headers["Location"]).get_data(as_text=True)
 
     assert again.status_code == first.status_code == 303
-    assert again_page.replace("AINO@Example.fi", "aino@example.fi") == first_page
+    assert "Check your email" in again_page and "AINO@Example.fi" in again_page
+    assert "Confirmed" not in again_page and "You have a place" not in again_page
+    assert not re.search(r"/manage/(?!lost\b)", again_page)
+    # Asking for the status page directly shows nothing either.
+    direct = stranger.get(f"/events/{event.id}/registered")
+    assert direct.status_code == 303 and "check-email" in direct.headers["Location"]
     assert _count(Registration) == 1
     assert _registration("aino@example.fi").person.name == "Aino Korhonen"
     resent = mailbox.to("aino@example.fi")[-1]
     assert "Your registration: Verkostotapaaminen" in resent["Subject"]
-    assert client.get(old_link).status_code == 404
-    assert client.get(manage_link(resent)).status_code == 200
+    assert "The links you had before still work." in resent.get_body(("plain",)).get_content()
+    # Every link still works: the first one, its calendar feed, and the one just mailed.
+    assert aino.get(first_link).status_code == 200
+    assert aino.get(feed).status_code == 200
+    assert stranger.get(manage_link(resent)).status_code == 200
+    assert _feed_path(aino, manage_link(resent)) == feed
+    # A second repeat mails the same lasting link: nothing piles up, nothing is revoked.
+    signup(stranger, event.id, email="aino@example.fi")
+    assert manage_link(mailbox.to("aino@example.fi")[-1]) == manage_link(resent)
+    assert aino.get(first_link).status_code == 200
 
 
 def _feed_path(client, link: str) -> str:
@@ -183,30 +203,92 @@ def _feed_path(client, link: str) -> str:
     return match.group(1)
 
 
-def test_a_resent_manage_link_revokes_the_old_calendar_feed(client, mailbox):
-    """Somebody registering again with the address gets a new manage link and a new feed
-    address: whoever holds the old ones (a forwarded mail, a shared calendar) loses them.
-    Other registrations' manage pages show the new address too."""
-    first_event = factories.event(title="Kyläilta")
-    other_event = factories.event(title="Hankeklinikka")
-    signup(client, first_event.id, email="aino@example.fi")
-    signup(client, other_event.id, email="aino@example.fi")
-    first_link, other_link = (manage_link(m) for m in mailbox.to("aino@example.fi"))
-    old_feed = _feed_path(client, first_link)
-    assert old_feed == _feed_path(client, other_link)
-    assert client.get(old_feed).status_code == 200
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [
+        ({"requires_approval": True}, "is waiting for the organiser's approval"),
+        ({"capacity": 0}, "You are number 1 on the waiting list"),
+    ],
+)
+def test_the_page_after_signing_up_says_what_the_participant_got(client, mailbox, status, outcome):
+    event = factories.event(title="Kyläilta", **status)
+    response = signup(client, event.id)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert outcome in html.unescape(page)
+    assert f'href="{manage_link(mailbox.to("aino@example.fi")[0])}"' in page
 
-    signup(client, first_event.id, email="aino@example.fi")
-    new_feed = _feed_path(client, manage_link(mailbox.to("aino@example.fi")[-1]))
-    assert new_feed != old_feed
-    assert client.get(old_feed).status_code == 404
-    feed = client.get(new_feed)
-    assert feed.status_code == 200 and b"Kyl\xc3\xa4ilta" in feed.data
-    assert _feed_path(client, other_link) == new_feed
 
-    # Rotated again: the second address goes the same way.
-    signup(client, other_event.id, email="aino@example.fi")
-    assert client.get(new_feed).status_code == 404
+def _ask_for_links(client, email: str, mailbox=None):
+    token = csrf_token(client, "/manage/lost")
+    # Unbuffered: the answer is read before it is closed, as a browser reads it.
+    response = client.post(
+        "/manage/lost", data={"csrf_token": token, "email": email}, buffered=False
+    )
+    body = response.get_data(as_text=True)
+    if mailbox is not None:  # never sent within the request: its timing would tell
+        assert mailbox.messages == []
+    response.close()  # what a server does once the answer has gone out
+    return response.status_code, body.replace(email, "ADDRESS")
+
+
+def test_lost_links_are_mailed_and_the_answer_is_the_same_for_unknown_addresses(app, mailbox):
+    kylailta, klinikka = factories.event(title="Kyläilta"), factories.event(title="Klinikka")
+    aino = app.test_client()
+    signup(aino, kylailta.id, email="aino@example.fi")
+    signup(aino, klinikka.id, email="aino@example.fi")
+    signup(aino, kylailta.id, email="eero@example.fi")
+    first_links = [manage_link(m) for m in mailbox.to("aino@example.fi")]
+    mailbox.clear()
+
+    known = _ask_for_links(app.test_client(), "Aino@Example.fi", mailbox)
+    unknown = _ask_for_links(app.test_client(), "nobody@example.fi")
+
+    assert known == unknown and known[0] == 200
+    assert "Check your email" in known[1]
+    assert mailbox.to("nobody@example.fi") == []
+    [mail] = mailbox.to("aino@example.fi")
+    assert mailbox.to("eero@example.fi") == []
+    text = mail.get_body(("plain",)).get_content()
+    assert "Kyläilta" in text and "Klinikka" in text
+    links = helpers.MANAGE_LINK.findall(text)
+    assert len(links) == 2
+    stranger = app.test_client()
+    pages = [stranger.get("/" + link.split("/", 3)[3]).get_data(as_text=True) for link in links]
+    assert sorted("Kyläilta" in p for p in pages) == [False, True]
+    assert all("Aino Korhonen" in p for p in pages)
+    for link in first_links:  # the links Aino had still work
+        assert aino.get(link).status_code == 200
+
+
+def test_lost_link_page_checks_the_address_and_is_rate_limited(app, mailbox):
+    app.config["SIGNUP_RATE_LIMIT"] = "2 per minute"
+    client = app.test_client()
+    status, body = _ask_for_links(client, "not an address")
+    assert status == 422 and "Please enter a valid email address" in body
+    _ask_for_links(client, "a@example.fi")
+    assert _ask_for_links(client, "b@example.fi")[0] == 429
+
+
+def test_a_dead_manage_link_explains_and_offers_the_lost_link_page(client):
+    for locale, words in (("en", "This link does not work"), ("fi", None)):
+        client.get(f"/language/{locale}")
+        response = client.get("/manage/not-a-real-token")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 404
+        assert 'href="/manage/lost"' in page
+        if words:
+            assert words in page
+        else:
+            assert f'lang="{locale}"' in page and "This link does not work" not in page
+
+
+def test_a_forged_lasting_link_opens_nothing(client, mailbox):
+    event = factories.event()
+    signup(client, event.id)
+    reg = _registration("aino@example.fi")
+    forged = f"{reg.id}x" + "A" * 32
+    for token in (forged, f"{reg.id}x", "x", f"{reg.id + 1}x1"):
+        assert client.get(f"/manage/{token}").status_code == 404
 
 
 def test_cancel_frees_place_and_promotes_first_waiting_person(client, mailbox):

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from eventhub.core.models import EventKind, Municipality
+from eventhub.core.numbers import parse_id, parse_int
 from eventhub.core.services.search import EventFilters, find_project
 from eventhub.extensions import db
 
@@ -92,11 +93,12 @@ def _project(value: str | None) -> int | None:
 def _municipality(value: str | None) -> int | None:
     if value is None:
         return None
-    if not value.strip().isdigit() or db.session.get(Municipality, int(value)) is None:
+    municipality_id = parse_id(value)
+    if municipality_id is None or db.session.get(Municipality, municipality_id) is None:
         raise BadParameter(
             "municipality", _("No municipality has the id '%(value)s'.", value=value)
         )
-    return int(value)
+    return municipality_id
 
 
 def _text(value: str | None) -> str | None:
@@ -138,9 +140,9 @@ def _integer(args: MultiDict, name: str, *, default: int, low: int, high: int | 
     value = args.get(name)
     if value is None:
         return default
-    if not value.strip().isdigit():
+    number = parse_int(value)
+    if number is None:
         raise BadParameter(name, _("'%(name)s' must be a whole number.", name=name))
-    number = int(value)
     if number < low or (high is not None and number > high):
         if high is None:
             message = _("'%(name)s' must be at least %(low)d.", name=name, low=low)

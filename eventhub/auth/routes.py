@@ -1,4 +1,4 @@
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -22,6 +22,7 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
+            session[accounts.SESSION_KEY] = accounts.start_session(user)
             login_user(user)
             audit.record("signed_in", user=user)
             db.session.commit()
@@ -33,6 +34,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    accounts.end_session(session.pop(accounts.SESSION_KEY, None))
+    db.session.commit()
     logout_user()
     flash(_("You have signed out."), "ok")
     return redirect(url_for("auth.login"), 303)
@@ -59,6 +62,7 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user.set_password(form.password.data)
+        accounts.end_all_sessions(user)
         audit.record("password_reset", user=user)
         db.session.commit()
         flash(_("Your password has been changed. Please sign in."), "ok")

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from eventhub.core.labels import KIND_PLURALS
 from eventhub.core.models import DiscussionGroup, EventKind, ProgrammeItem
+from eventhub.core.numbers import parse_id
 from eventhub.core.services import access, forums
 from eventhub.core.services import registration as registrations
 from eventhub.extensions import db
@@ -143,7 +144,8 @@ def delete_item(item_id: int):
 
 
 def _item_of(event, item_id: str | None) -> ProgrammeItem:
-    item = db.session.get(ProgrammeItem, int(item_id)) if item_id else None
+    number = parse_id(item_id)
+    item = db.session.get(ProgrammeItem, number) if number is not None else None
     if item is None or item.event_id != event.id:
         abort(404)
     return item

@@ -19,6 +19,7 @@ from eventhub.core.models import (
     Team,
     TeamSeeker,
 )
+from eventhub.core.numbers import parse_id
 from eventhub.core.services import access, hackathons, listing
 from eventhub.core.services import registration as registrations
 from eventhub.extensions import db, signup_limit
@@ -148,7 +149,7 @@ def team_action(token: str, action: str):
     if action == "create":
         kw = {
             "name": form.name.data,
-            "challenge_id": int(form.challenge.data) if form.challenge.data else None,
+            "challenge_id": parse_id(form.challenge.data),
             "idea": form.idea.data or "",
         }
     elif action == "join":

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from eventhub.core.db import utcnow
 from eventhub.core.models import GuidanceSession, Municipality
+from eventhub.core.numbers import parse_id
 from eventhub.core.services import access
 from eventhub.core.services import guidance as service
 from eventhub.extensions import db
@@ -64,7 +65,7 @@ def guidance(project_id: int):
             topic_ids=[int(t) for t in form.topics.data],
             duration_minutes=form.duration_minutes.data,
             note=form.note.data or "",
-            municipality_id=int(form.municipality.data) if form.municipality.data else None,
+            municipality_id=parse_id(form.municipality.data),
         )
         db.session.commit()
         flash(_("The guidance session has been logged."), "ok")

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from babel.numbers import format_decimal, format_percent
 from flask import Response, abort, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -27,6 +25,7 @@ from eventhub.core.models import (
     Project,
     RegistrationStatus,
 )
+from eventhub.core.numbers import parse_id
 from eventhub.core.services import access
 from eventhub.core.services import indicators as ind
 from eventhub.extensions import db
@@ -60,9 +59,8 @@ def _scope() -> tuple[ScopeForm, ind.Scope | None, Project | None]:
     form.region.choices = choices([("", _("All regions"))] + [(r, r) for r in regions])
     project = None
     if request.args.get("project"):
-        try:
-            project_id = int(request.args["project"])
-        except ValueError:
+        project_id = parse_id(request.args["project"])
+        if project_id is None:
             abort(404)
         project = access.project_to_manage(current_user, project_id)
     if not form.validate():
@@ -73,7 +71,7 @@ def _scope() -> tuple[ScopeForm, ind.Scope | None, Project | None]:
         date_from=form.date_from.data,
         date_to=form.date_to.data,
         kind=EventKind(form.kind.data) if form.kind.data else None,
-        municipality_id=int(form.municipality.data) if form.municipality.data else None,
+        municipality_id=parse_id(form.municipality.data),
         region=form.region.data or None,
         country=Country(form.country.data) if form.country.data else None,
     )
@@ -315,24 +313,3 @@ def _indicator_helpers():
         "dimension_enum": ind.Dimension,
         "survey_minimum": ind.SURVEY_MIN_ANSWERS,
     }
-
-
-@bp.app_template_filter("number")
-def _number(value) -> str:
-    if value is None:
-        return "–"
-    return format_decimal(value, locale=str(get_locale()))
-
-
-@bp.app_template_filter("percent")
-def _percent(value) -> str:
-    if value is None:
-        return "–"
-    return format_percent(value, "#,##0.0 %", locale=str(get_locale()))
-
-
-@bp.app_template_filter("one_decimal")
-def _one_decimal(value) -> str:
-    if value is None:
-        return "–"
-    return format_decimal(round(value, 1), "#,##0.0", locale=str(get_locale()))

@@ -14,13 +14,20 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from eventhub.core.db import utcnow
-from eventhub.core.models import Attendance, Event, Headcount, Registration
-from eventhub.core.services import access
+from eventhub.core.models import Attendance, DoorDevice, Event, Headcount, Registration
+from eventhub.core.numbers import parse_id
+from eventhub.core.services import access, door
 from eventhub.core.services import attendance as service
 from eventhub.core.services.attendance import AttendanceRefused, DoorRow
 from eventhub.extensions import db
 from eventhub.manage import bp
-from eventhub.manage.attendance_forms import CloseEventForm, HeadcountForm, WalkInForm
+from eventhub.manage.attendance_forms import (
+    CloseEventForm,
+    DeviceForm,
+    HeadcountForm,
+    WalkInForm,
+)
+from eventhub.urls import external_url
 from eventhub.web.actions import act
 from eventhub.web.decorators import manager_required, staff_required
 
@@ -45,6 +52,7 @@ def checkin(event_id: int):
         summary=service.attendance_summary(event.id),
         can_manage=access.may_manage_event(current_user, event),
         fold=service.fold,
+        today=service.is_on_today(event),
     )
 
 
@@ -234,7 +242,7 @@ def sheet(event_id: int):
 def ticks(event_id: int):
     event = access.event_to_check_in(current_user, event_id)
     if request.method == "POST":
-        ticked = {int(v) for v in request.form.getlist("present") if v.isdigit()}
+        ticked = {n for v in request.form.getlist("present") if (n := parse_id(v)) is not None}
         try:
             result = service.record_sheet(current_user, event, ticked)
         except AttendanceRefused as refusal:
@@ -254,6 +262,41 @@ def ticks(event_id: int):
         event=event,
         registrations=service.sheet_registrations(event),
         present=service.attended_registration_ids(event.id),
+    )
+
+
+# --- devices of the check-in app -----------------------------------------------------------
+
+
+@bp.route("/events/<int:event_id>/devices", methods=["GET", "POST"])
+@manager_required
+def devices(event_id: int):
+    """Enrol a phone for the check-in app with a QR code; the token is shown this once."""
+    event = access.event_to_manage(current_user, event_id)
+    form = DeviceForm()
+    enrolled = None
+    if form.validate_on_submit():
+        device, token = door.enrol_device(current_user, event, form.label.data)
+        db.session.commit()
+        link = f"{external_url('door.app')}#enrol={token}"
+        enrolled = {"device": device, "link": link, "qr": service.qr_data_uri(link)}
+        form = DeviceForm(formdata=None)
+    return _page(
+        "manage/devices.html", form, event=event, devices=door.devices(event), enrolled=enrolled
+    )
+
+
+@bp.route("/events/<int:event_id>/devices/<int:device_id>/revoke", methods=["POST"])
+@manager_required
+def revoke_device(event_id: int, device_id: int):
+    event = access.event_to_manage(current_user, event_id)
+    device = db.session.get(DoorDevice, device_id)
+    if device is None or device.event_id != event.id or not device.enrolled:
+        abort(404)
+    return act(
+        lambda: door.revoke_device(current_user, device),
+        done=_("The device %(label)s can no longer take attendance.", label=device.label),
+        to=url_for("manage.devices", event_id=event.id),
     )
 
 
@@ -279,6 +322,7 @@ def close_event(event_id: int):
         event=event,
         summary=service.attendance_summary(event.id),
         started=utcnow() >= event.starts_at,
+        unsent=door.devices_with_unsent_taps(event),
     )
 
 

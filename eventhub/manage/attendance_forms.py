@@ -9,6 +9,7 @@ from wtforms import EmailField, IntegerField, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from eventhub.core.models import Event, Municipality
+from eventhub.core.numbers import parse_id
 from eventhub.core.services import organisations
 from eventhub.extensions import db
 from eventhub.web.forms import choices
@@ -49,7 +50,7 @@ class WalkInForm(FlaskForm):
         self.organisation_names = organisations.confirmed_names()
 
     def municipality_id(self) -> int | None:
-        return int(self.municipality.data) if self.municipality.data else None
+        return parse_id(self.municipality.data)
 
 
 class HeadcountForm(FlaskForm):
@@ -73,4 +74,13 @@ class CloseEventForm(FlaskForm):
         _l("Closing report (optional)"),
         description=_l("A few lines for the project's records: how it went, what to remember."),
         validators=[Optional(), Length(max=5000)],
+    )
+
+
+class DeviceForm(FlaskForm):
+    label = StringField(
+        _l("Name of the device"),
+        description=_l("So that you know which one to revoke, for example “Door phone 1”."),
+        validators=[DataRequired(_l("Please name the device.")), Length(max=100)],
+        render_kw={"autocomplete": "off"},
     )

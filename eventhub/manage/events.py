@@ -83,6 +83,7 @@ def event(event_id: int):
         event=event,
         availability=capacity.availability(event, taken),
         counts=_status_counts(event.id),
+        started=event.starts_at <= utcnow(),
     )
 
 
@@ -118,7 +119,10 @@ def edit_event(event_id: int):
 @manager_required
 def publish_event(event_id: int):
     event = access.event_to_manage(current_user, event_id)
-    event_admin.publish(current_user, event)
+    try:
+        event_admin.publish(current_user, event, past_confirmed=bool(request.form.get("past")))
+    except event_admin.PublishingPastEvent:
+        return render_template("manage/publish_past.html", event=event), 409
     db.session.commit()
     flash(_("The event is published: people can find it and register."), "ok")
     return redirect(url_for("manage.event", event_id=event.id), 303)

@@ -20,6 +20,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 
 from eventhub.core import labels
 from eventhub.core.models import EventKind, QuestionType
+from eventhub.core.numbers import parse_id
 from eventhub.web.forms import choices
 
 TIMEZONES = ["Europe/Helsinki", "Europe/Riga", "Europe/Tallinn"]
@@ -119,7 +120,7 @@ class EventForm(FlaskForm):
             "venue": (self.venue.data or "").strip(),
             "address": (self.address.data or "").strip(),
             "online_url": (self.online_url.data or "").strip() or None,
-            "municipality_id": int(self.municipality.data) if self.municipality.data else None,
+            "municipality_id": parse_id(self.municipality.data),
             "language": self.language.data,
             "capacity": self.capacity.data,
             "waitlist_enabled": self.waitlist_enabled.data,

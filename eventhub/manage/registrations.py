@@ -59,6 +59,7 @@ def registrations(event_id: int):
     page = service.list_registrations(
         event, filters, page=max(request.args.get("page", 1, type=int), 1)
     )
+    questions = list(event.questions)
     return render_template(
         "manage/registrations/list.html",
         event=event,
@@ -68,6 +69,7 @@ def registrations(event_id: int):
         taken=taken,
         seats_left=capacity.seats_left(event, taken),
         here=request.full_path.rstrip("?"),
+        details={r.id: service.answers_and_needs(questions, r) for r in page.items},
     )
 
 

@@ -1,6 +1,16 @@
 """Signup, the neutral check-your-email page, and the manage-my-registration link."""
 
-from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -10,7 +20,7 @@ from eventhub.extensions import db, signup_limit
 from eventhub.registration import bp
 from eventhub.web.calendar_links import feed_links
 from eventhub.web.pages import render_event_page
-from eventhub.web.signup_forms import DetailsForm, build_form
+from eventhub.web.signup_forms import DetailsForm, LostLinkForm, build_form
 
 
 @bp.route("/events/<int:event_id>/register", methods=["POST"])
@@ -26,25 +36,66 @@ def register(event_id: int):
         db.session.rollback()
         return render_event_page(event, form, status=409, refusal=refused.reason.value)
     db.session.commit()
-    session["signup_email"] = form.email.data
+    # Committed: from here on nothing may touch the database (event.id would reload the
+    # expired row), so that a connection lost now cannot turn the answer into an error.
     for note in result.notes:  # e.g. a chosen discussion group was full
         flash(note, "error")
-    # event_id, not event.id: the commit expired the event, and reading it again would cost
-    # a transaction and a query for a number the URL already gave.
+    if result.outcome == service.Outcome.CREATED:
+        # This browser made the registration: it may see it at once (see docs/privacy.md).
+        session["signed_up"] = {"event": event_id, "token": result.token}
+        return redirect(url_for("registration.signed_up", event_id=event_id), 303)
+    # A repeat: the address may not be the typist's own, so the answer goes by mail only.
+    session["signup_email"] = form.email.data
     return redirect(url_for("registration.check_email", event_id=event_id), 303)
+
+
+@bp.route("/events/<int:event_id>/registered")
+def signed_up(event_id: int):
+    """What the registration made in this browser got, with its actions one tap away."""
+    event = listing.get_public_event(event_id) or abort(404)
+    made = session.get("signed_up") or {}
+    registration = None
+    if made.get("event") == event.id:
+        registration = service.by_token(made.get("token", ""))
+    if registration is None:
+        return redirect(url_for("registration.check_email", event_id=event.id), 303)
+    return render_template(
+        "registration/signed_up.html",
+        event=event,
+        registration=registration,
+        token=made["token"],
+        position=capacity.waitlist_position(registration),
+    )
 
 
 @bp.route("/events/<int:event_id>/check-email")
 def check_email(event_id: int):
-    """The same page whether the registration was new or already existed."""
+    """What a repeat signup sees: the link went to the address, nothing is shown here."""
     event = listing.get_public_event(event_id) or abort(404)
     return render_template(
         "registration/check_email.html", event=event, email=session.get("signup_email")
     )
 
 
+@bp.route("/manage/lost", methods=["GET", "POST"])
+@signup_limit
+def lost_link():
+    """ "Lost your link?": the links of every registration of an address, by mail. The
+    answer is the same whether the address has any."""
+    form = LostLinkForm()
+    if form.validate_on_submit():
+        service.send_lost_links(form.email.data, str(get_locale()))
+        db.session.commit()
+        return render_template("registration/lost_link_sent.html", email=form.email.data)
+    return render_template("registration/lost_link.html", form=form), (422 if form.errors else 200)
+
+
 def _registration_or_404(token: str):
-    return service.by_token(token) or abort(404)
+    registration = service.by_token(token)
+    if registration is None:
+        # A dead or mistyped link: say so, and offer the way to a working one (still a 404).
+        abort(make_response(render_template("registration/dead_link.html"), 404))
+    return registration
 
 
 @bp.route("/manage/<token>", methods=["GET", "POST"])

@@ -9,11 +9,8 @@ signup form built per event), ``calendar_links``, ``exports`` (the one CSV/XLSX 
 
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
 from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
 from flask.globals import request_ctx
 from flask_babel import get_locale
@@ -23,8 +20,9 @@ from sqlalchemy.exc import DataError
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
-from eventhub.core import labels
+from eventhub.core import formatting, labels
 from eventhub.core.db import begin_write
+from eventhub.core.numbers import DB_INT_MAX, parse_id
 from eventhub.extensions import db, login_manager
 
 bp = Blueprint("web", __name__)
@@ -34,6 +32,8 @@ def safe_next(target: str | None, fallback: str) -> str:
     """Only redirect within this site: a path, never another host."""
     if not target:
         return fallback
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or c == "\\" for c in target):
+        return fallback  # a line break would split the Location header; "\\" reads as "/"
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return fallback
@@ -49,51 +49,6 @@ def set_language(code: str):
     return redirect(safe_next(request.args.get("next"), url_for("events.index")))
 
 
-# English pages are read in Finland and the Baltics: dates and times as in British English
-# ("Tuesday, 24 November 2026, 18:00"), not American ("November 24, 2026, 6:00 PM").
-FORMAT_LOCALES = {"en": "en_GB"}
-
-
-def format_locale() -> str:
-    """The locale dates and times are formatted in: the reader's language."""
-    locale = str(get_locale())
-    return FORMAT_LOCALES.get(locale, locale)
-
-
-def local_datetime(dt: datetime, tz: str, fmt: str | None = None) -> str:
-    """A moment in the given timezone, in the reader's language: by default date and time to
-    the minute ('5 Dec 2026, 08:00'), or a babel format such as "short"."""
-    zone, locale = ZoneInfo(tz), format_locale()
-    if fmt is None:
-        local = dt.astimezone(zone)
-        return "{}, {}".format(
-            format_date(local, "medium", locale=locale), format_time(local, "short", locale=locale)
-        )
-    return format_datetime(dt, fmt, tzinfo=zone, locale=locale)
-
-
-def local_date(dt: datetime, tz: str) -> str:
-    """The day of a moment in the given timezone, in the reader's language ('5 December 2026')."""
-    return format_date(dt.astimezone(ZoneInfo(tz)), "long", locale=format_locale())
-
-
-def event_when(event) -> str:
-    """'Tuesday, 24 November 2026, 18:00–20:00' in the event's own timezone and the reader's
-    language; events over several days show both dates."""
-    locale = format_locale()
-    start, end = event.local_start, event.local_end
-    if start.date() == end.date():
-        return "{}, {}–{}".format(
-            format_date(start, "full", locale=locale),
-            format_time(start, "short", locale=locale),
-            format_time(end, "short", locale=locale),
-        )
-    return "{} – {}".format(
-        format_datetime(start, "medium", locale=locale),
-        format_datetime(end, "medium", locale=locale),
-    )
-
-
 def refusal_message(state: str) -> str:
     """Why an event takes no registrations, in words a participant understands."""
     messages = {
@@ -106,9 +61,8 @@ def refusal_message(state: str) -> str:
     return messages.get(state, messages["unavailable"])
 
 
-# Ids are 32-bit integers in the database; a larger number in a URL matches no route (404)
-# instead of reaching the database and failing there.
-DB_INT_MAX = 2**31 - 1
+# Ids are 32-bit integers in the database (DB_INT_MAX); a larger number in a URL matches no
+# route (404) instead of reaching the database and failing there.
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -126,9 +80,8 @@ def init_web(app: Flask) -> None:
     from eventhub.web import calendar_links
 
     app.register_blueprint(bp)
-    app.jinja_env.filters["local_datetime"] = local_datetime
-    app.jinja_env.filters["local_date"] = local_date
-    app.jinja_env.globals["event_when"] = event_when
+    app.jinja_env.filters.update(formatting.FILTERS)
+    app.jinja_env.globals["event_when"] = formatting.event_when
     app.jinja_env.globals["refusal_message"] = refusal_message
     app.jinja_env.filters["language_name"] = lambda code: labels.LANGUAGE_NAMES.get(code, code)
     app.jinja_env.globals["labels"] = labels
@@ -150,13 +103,17 @@ def init_web(app: Flask) -> None:
     @login_manager.user_loader
     def _load_user(session_id: str):
         from eventhub.core.models import User
+        from eventhub.core.services import accounts
 
         user_id, _sep, fingerprint = session_id.partition(":")
-        if not user_id.isdigit() or int(user_id) > DB_INT_MAX:
+        uid = parse_id(user_id)
+        if uid is None:
             return None
-        user = db.session.get(User, int(user_id))
+        user = db.session.get(User, uid)
         if user is None or user.session_fingerprint != fingerprint:
             return None  # the password changed since this session signed in
+        if not accounts.session_is_live(user, session.get(accounts.SESSION_KEY)):
+            return None  # signed out: a saved copy of the cookie opens nothing
         return user
 
     @app.before_request

@@ -6,27 +6,118 @@ blueprint re-renders the event page with a submitted form's errors.
 
 from __future__ import annotations
 
-from flask import render_template, request
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from eventhub.core.models import EventKind
-from eventhub.core.services import capacity, formats, listing
+from babel.dates import format_skeleton
+from flask import current_app, render_template, request
+from flask_babel import get_locale
+
+from eventhub.core.db import utcnow
+from eventhub.core.formatting import REGION_ZONE, format_locale
+from eventhub.core.models import Country, EventKind
+from eventhub.core.services import capacity, formats, listing, search
 from eventhub.web.signup_forms import build_form
+
+PAGE_SIZE = listing.PAGE_SIZE
+MONTHS_AHEAD = 12
+# The country a visitor reading each language most likely looks for: listed first.
+LANGUAGE_COUNTRIES = {"fi": Country.FI, "lv": Country.LV, "et": Country.EE}
 
 
 def render_listing(kind: EventKind | None, heading: str):
-    """The listing page every kind's blueprint shows, filtered by kind, a page at a time
-    (a phone on a slow connection should not load a year of events)."""
-    page = request.args.get("page", 1, type=int)
-    events, more = listing.upcoming_events(kind, page=page)
+    """The listing page every kind's blueprint shows: filters and search as a plain GET
+    form and links (bookmarkable, no JavaScript), a page at a time, the visitor's own
+    country and language first unless they chose otherwise."""
+    filters, chosen, page = _filters_from(request.args, kind)
+    found = search.search_events(filters, page=page, per_page=PAGE_SIZE)
     return render_template(
         "events/list.html",
-        events=events,
-        availability=capacity.availability_many(events),
+        events=found.items,
+        availability=found.availability,
+        found=found,
         heading=heading,
         kind=kind,
         page=page,
-        more=more,
+        more=page < found.pages,
+        chosen=chosen,
+        any_country={k: v for k, v in chosen.items() if k != "country"},
+        choices=search.filter_choices(kind),
+        months=_months(),
+        kinds=[] if kind else list(EventKind),
     )
+
+
+def _filters_from(args, kind: EventKind | None) -> tuple[search.EventFilters, dict, int]:
+    """Filters from the query string. A value no form offers (a stale bookmark, a typo) is
+    left out rather than refused: the page then shows more, never an error."""
+    chosen: dict[str, str] = {}
+    country = _enum(Country, args.get("country", "").upper())
+    kind = kind or _enum(EventKind, args.get("kind", ""))
+    municipality = args.get("municipality", type=int)
+    project = args.get("project", type=int)
+    language = args.get("language", "")
+    language = language if language in current_app.config["LANGUAGES"] else None
+    text = args.get("q", "").strip()[:200] or None
+    ends_after, starts_before = _month_span(args.get("month", ""))
+    for key, value in (
+        ("country", country),
+        ("kind", kind if "kind" in args else None),
+        ("municipality", municipality),
+        ("project", project),
+        ("language", language),
+        ("q", text),
+        ("month", args.get("month") if ends_after else None),
+    ):
+        if value is not None:
+            chosen[key] = str(value)
+    locale = str(get_locale())
+    filters = search.EventFilters(
+        kind=kind,
+        project_id=project,
+        municipality_id=municipality,
+        ends_after=ends_after,
+        starts_before=starts_before,
+        text=text,
+        country=country,
+        language=language,
+        prefer_country=LANGUAGE_COUNTRIES.get(locale),
+        prefer_language=locale,
+    )
+    page = min(max(args.get("page", 1, type=int), 1), listing.MAX_PAGE)
+    return filters, chosen, page
+
+
+def _enum(enum, value: str):
+    try:
+        return enum(value) if value else None
+    except ValueError:
+        return None
+
+
+def _month_start(year: int, month: int) -> datetime:
+    return datetime(year + (month - 1) // 12, (month - 1) % 12 + 1, 1, tzinfo=ZoneInfo(REGION_ZONE))
+
+
+def _month_span(value: str) -> tuple[datetime | None, datetime | None]:
+    """ "2026-12": from the start of December (or now) to the start of January."""
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        start = _month_start(year, month)
+    except ValueError:
+        return None, None
+    return max(start, utcnow()), _month_start(year, month + 1)
+
+
+def _months() -> list[tuple[str, str]]:
+    """This month and the next ones, as ("2026-12", "joulukuu 2026") in the reader's language."""
+    today = utcnow().astimezone(ZoneInfo(REGION_ZONE))
+    months = []
+    for ahead in range(MONTHS_AHEAD):
+        start = _month_start(today.year, today.month + ahead)
+        name = format_skeleton("yMMMM", start, locale=format_locale())
+        months.append((f"{start:%Y-%m}", name))
+    return months
 
 
 def render_event_page(event, form=None, status: int = 200, refusal: str | None = None):

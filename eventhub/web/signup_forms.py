@@ -33,6 +33,7 @@ from eventhub.core.models import (
     Municipality,
     QuestionType,
 )
+from eventhub.core.numbers import parse_id
 from eventhub.core.services import formats, organisations
 from eventhub.core.services.signup import SignupData
 from eventhub.extensions import db
@@ -40,6 +41,11 @@ from eventhub.web.forms import MultiCheckboxField, choices
 
 NAME_MAX = 200
 TEXT_MAX = 2000
+
+
+def _strip(value):
+    """A choice sent as spaces is no choice (Optional() lets it through unchecked)."""
+    return value.strip() if isinstance(value, str) else value
 
 
 def _optional_choice(mapping) -> list[SelectChoice]:
@@ -69,7 +75,9 @@ class DetailsForm(FlaskForm):
         validators=[Optional(), Length(max=NAME_MAX)],
         render_kw={"list": "organisations", "autocomplete": "organization"},
     )
-    municipality = SelectField(_l("Municipality (optional)"), validators=[Optional()])
+    municipality = SelectField(
+        _l("Municipality (optional)"), validators=[Optional()], filters=[_strip]
+    )
     accessibility_needs = TextAreaField(
         _l("Accessibility needs (optional)"),
         description=_l("For example a hearing loop, step-free access or an interpreter."),
@@ -102,7 +110,7 @@ class DetailsForm(FlaskForm):
             locale=locale,
             phone=(self.phone.data or "").strip() or None,
             organisation_name=(self.organisation.data or "").strip() or None,
-            municipality_id=int(self.municipality.data) if self.municipality.data else None,
+            municipality_id=parse_id(self.municipality.data),
             accessibility_needs=(self.accessibility_needs.data or "").strip(),
             dietary_needs=(self.dietary_needs.data or "").strip(),
             answers={
@@ -244,18 +252,36 @@ def _event_form_class(event: Event, base: type[DetailsForm], collects: bool) -> 
             _l("Gender"),
             choices=choices((k.value, v) for k, v in labels.GENDER_LABELS.items()),
             validators=[Optional()],
+            filters=[_strip],
             description=hint,
         )
         EventForm.age_band = SelectField(
             _l("Age"),
             choices=_optional_choice(labels.AGE_BAND_LABELS),
             validators=[Optional()],
+            filters=[_strip],
             description=hint,
         )
         EventForm.labour_status = SelectField(
             _l("Labour market status"),
             choices=_optional_choice(labels.LABOUR_STATUS_LABELS),
             validators=[Optional()],
+            filters=[_strip],
             description=hint,
         )
     return EventForm
+
+
+class LostLinkForm(FlaskForm):
+    """ "Lost your link?": the address whose registration links are mailed again."""
+
+    email = EmailField(
+        _l("Email"),
+        description=_l("The address you registered with."),
+        validators=[
+            DataRequired(_l("Please enter your email address.")),
+            Email(_l("Please enter a valid email address, like name@example.fi.")),
+            Length(max=254),
+        ],
+        render_kw={"autocomplete": "email"},
+    )

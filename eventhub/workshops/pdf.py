@@ -19,8 +19,8 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from werkzeug.utils import secure_filename
 
+from eventhub.core.formatting import format_locale
 from eventhub.core.services.workshops import Certificate
-from eventhub.web import format_locale
 
 FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FAMILY = "DejaVuSans"

@@ -56,7 +56,7 @@ def test_keyboard_alone_reaches_every_control_with_a_visible_focus_and_registers
         assert field in seen, f"{field} cannot be reached with Tab: {seen}"
     assert seen.index("name") < seen.index("email") < seen.index("consent")
     page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your registration")
     wait_for_mail(mailbox, "eino@example.fi")
 
 
@@ -73,7 +73,7 @@ def test_signup_works_without_javascript(site, pages, mailbox):
         "I have read the privacy notice and agree that my details are used for this event."
     ).check()
     page.get_by_role("button", name="Register", exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your registration")
     wait_for_mail(mailbox, "minna@example.fi")
 
 

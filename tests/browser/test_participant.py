@@ -64,8 +64,11 @@ def test_participant_registers_on_a_phone_and_cancels_from_the_mail(site, pages,
         )
     ).check()
     page.get_by_role("button", name=register, exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(t(site, locale, "Check your email"))
-    pages.check(page, "check-email", locale, data=data)
+    expect(page.get_by_role("heading", level=1)).to_have_text(t(site, locale, "Your registration"))
+    expect(page.locator("#signup-outcome")).to_have_text(
+        t(site, locale, "You have a place at %(title)s.", title=title)
+    )
+    pages.check(page, "signed-up", locale, data=data)
 
     (confirmation,) = wait_for_mail(mailbox, email)
     assert confirmation["Subject"] == t(

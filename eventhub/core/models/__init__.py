@@ -7,6 +7,7 @@ from eventhub.core.models.base import (
     RegistrationStatus,
     Role,
 )
+from eventhub.core.models.door import DoorDevice, DoorTap, TapKind, TapOutcome
 from eventhub.core.models.event import PUBLIC_STATUSES, Event, EventQuestion, QuestionType
 from eventhub.core.models.forums import (
     DiscussionGroup,
@@ -45,6 +46,7 @@ from eventhub.core.models.people import (
 )
 from eventhub.core.models.places import Municipality, Organisation
 from eventhub.core.models.project import Project, ProjectTarget
+from eventhub.core.models.security import LoginSession, RateLimitCounter
 from eventhub.core.models.user import AuditEntry, User
 from eventhub.core.models.workshops import WorkshopSeries
 
@@ -56,6 +58,8 @@ __all__ = [
     "Challenge",
     "Country",
     "DiscussionGroup",
+    "DoorDevice",
+    "DoorTap",
     "Event",
     "EventKind",
     "EventQuestion",
@@ -68,6 +72,7 @@ __all__ = [
     "Initiative",
     "InitiativeStatus",
     "LabourStatus",
+    "LoginSession",
     "MentoringSession",
     "Municipality",
     "Organisation",
@@ -78,6 +83,7 @@ __all__ = [
     "Project",
     "ProjectTarget",
     "QuestionType",
+    "RateLimitCounter",
     "Registration",
     "RegistrationStatus",
     "Role",
@@ -87,6 +93,8 @@ __all__ = [
     "SurveyInvitation",
     "SurveyReceipt",
     "SurveyResponse",
+    "TapKind",
+    "TapOutcome",
     "Team",
     "TeamMember",
     "TeamSeeker",

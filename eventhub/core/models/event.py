@@ -8,12 +8,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.core.db import UTCDateTime
 from eventhub.core.models.base import EventKind, EventStatus, Timestamps, str_enum
 from eventhub.core.models.places import Municipality
 from eventhub.core.models.project import Project
+from eventhub.core.text import fold
 from eventhub.extensions import db
 
 # The statuses the public sees (listings, event pages, feeds, the API): the one rule of
@@ -68,6 +70,10 @@ class Event(Timestamps, db.Model):
     # as held in the indicators.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closing_report: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Title, venue, address and description folded (eventhub.core.text.fold), kept on every
+    # write by _keep_search_text: the public search matches it the same way on PostgreSQL
+    # and SQLite, without accents ("kyla" finds "Kylä").
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
@@ -106,6 +112,20 @@ class Event(Timestamps, db.Model):
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.title!r}>"
+
+
+def event_search_text(event: Event) -> str:
+    return fold(
+        " ".join(filter(None, (event.title, event.venue, event.address, event.description)))
+    )
+
+
+@sa_event.listens_for(Event, "before_insert")
+@sa_event.listens_for(Event, "before_update")
+def _keep_search_text(_mapper, _connection, target: Event) -> None:
+    """Every way an event is written (forms, imports, the demo, tests) keeps its search
+    column current: one place, no caller can forget it."""
+    target.search_text = event_search_text(target)
 
 
 class QuestionType(enum.StrEnum):

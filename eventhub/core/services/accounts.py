@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+from datetime import datetime
 from functools import cache
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from eventhub.core.models import User
+from eventhub.core.db import utcnow
+from eventhub.core.models import LoginSession, User
 from eventhub.core.services.outbox import enqueue
 from eventhub.extensions import db
 from eventhub.urls import external_url
 
 _RESET_SALT = "eventhub.password-reset"  # noqa: S105 - a namespace, not a secret
+# The session key under which the signed cookie carries the sign-in's token.
+SESSION_KEY = "login"
 
 
 @cache
@@ -59,6 +64,8 @@ def send_password_reset(email: str) -> None:
         recipient=user.email,
         subject=_("Reset your eventhub password"),
         body_text=render_template("auth/reset_mail.txt", user=user, url=url, minutes=minutes),
+        # The answer must not take longer when the address has an account (and mail to send).
+        after_response=True,
     )
 
 
@@ -71,3 +78,46 @@ def user_for_reset_token(token: str) -> User | None:
     if user is None or not user.active or data.get("f") != _fingerprint(user):
         return None
     return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User) -> str:
+    """Record a new sign-in; returns the token its session cookie carries."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(token_hash=_token_hash(token), user_id=user.id))
+    db.session.flush()
+    return token
+
+
+def session_is_live(user: User, token: object) -> bool:
+    """Whether the sign-in a cookie names still stands (it has not signed out)."""
+    if not isinstance(token, str) or not token:
+        return False
+    live = db.session.get(LoginSession, _token_hash(token))
+    return live is not None and live.user_id == user.id and live.created_at > _stale_before()
+
+
+def _stale_before() -> datetime:
+    return utcnow() - current_app.permanent_session_lifetime
+
+
+def end_stale_sessions() -> int:
+    """Forget sign-ins older than the session lifetime (they open nothing any more)."""
+    stale = delete(LoginSession).where(LoginSession.created_at <= _stale_before())
+    return db.session.execute(stale).rowcount  # type: ignore[attr-defined]  # a CursorResult
+
+
+def end_session(token: object) -> None:
+    """Sign out: the token opens nothing afterwards, on any app server."""
+    if isinstance(token, str) and token:
+        db.session.execute(
+            delete(LoginSession).where(LoginSession.token_hash == _token_hash(token))
+        )
+
+
+def end_all_sessions(user: User) -> None:
+    """A new password ends every sign-in of the account (a lost phone stays signed out)."""
+    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))

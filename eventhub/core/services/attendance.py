@@ -31,10 +31,9 @@ The caller commits.
 from __future__ import annotations
 
 import enum
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import segno
 from flask import current_app
@@ -65,6 +64,7 @@ from eventhub.core.services.signup import (
     organisation_for,
     person_for,
 )
+from eventhub.core.text import fold
 from eventhub.extensions import db
 from eventhub.urls import external_url
 
@@ -115,35 +115,63 @@ class AttendanceRefused(Refused):
 # --- at the door -------------------------------------------------------------------------
 
 
-def check_in(user: User, registration: Registration, *, via: str = "list") -> bool:
+def check_in(
+    user: User, registration: Registration, *, via: str = "list", at: datetime | None = None
+) -> bool:
     """Mark a registered person present; returns False when they were already.
 
-    ``via`` (list, qr, walk_in) is recorded in the audit log.
+    ``via`` (list, qr, walk_in, door) is recorded in the audit log. ``at`` is when the person
+    was seen, when that was earlier than now (a tap made offline and uploaded later).
     """
     _lock_open(registration.event_id)
     db.session.refresh(registration)  # its status may have changed before the lock
-    if _attendance_of(registration.id) is not None:
-        return False
+    return check_in_locked(user, registration, via=via, at=at)[1]
+
+
+def check_in_locked(
+    user: User, registration: Registration, *, via: str, at: datetime | None = None, **audited
+) -> tuple[Attendance, bool]:
+    """:func:`check_in` for a caller that already holds the open event's lock
+    (:func:`lock_open_event`) and loaded ``registration`` under it: many taps of one upload
+    take the lock once. Returns the attendance and whether it is new."""
+    existing = _attendance_of(registration.id)
+    if existing is not None:
+        return existing, False
     if registration.status not in CHECKABLE:
         raise AttendanceRefused(Refusal.REGISTRATION_INACTIVE)
     attendance = _record_registered(user, registration)
+    if at is not None:
+        attendance.recorded_at = at
     audit.record(
         "checked_in", event=registration.event, obj=registration, user=user, via=via,
-        attendance_id=attendance.id,
+        attendance_id=attendance.id, **audited,
     )  # fmt: skip
-    return True
+    return attendance, True
 
 
 def undo_check_in(user: User, registration: Registration) -> bool:
     """Take back a check-in; returns False when the person was not marked present."""
     _lock_open(registration.event_id)
+    return undo_check_in_locked(user, registration)
+
+
+def undo_check_in_locked(user: User, registration: Registration, **audited) -> bool:
+    """:func:`undo_check_in` for a caller holding the open event's lock."""
     attendance = _attendance_of(registration.id)
     if attendance is None:
         return False
     db.session.delete(attendance)
     db.session.flush()
-    audit.record("check_in_undone", event=registration.event, obj=registration, user=user)
+    audit.record(
+        "check_in_undone", event=registration.event, obj=registration, user=user, **audited
+    )
     return True
+
+
+def lock_open_event(event_id: int) -> Event:
+    """The event, locked until the transaction ends, if its attendance may still change;
+    raises :class:`AttendanceRefused` otherwise."""
+    return _lock_open(event_id)
 
 
 @dataclass(frozen=True)
@@ -162,6 +190,9 @@ def add_walk_in(
     email: str | None = None,
     organisation_name: str | None = None,
     municipality_id: int | None = None,
+    *,
+    at: datetime | None = None,
+    once: bool = False,
 ) -> WalkInResult:
     """Record somebody who came without registering, as present.
 
@@ -171,6 +202,10 @@ def add_walk_in(
     no way to tell two people of the same name apart), except that the same name sent again
     by the same organiser within :data:`WALK_IN_REPEAT_WINDOW` is taken as a double tap. A
     typed organisation is an existing one of that name or a new unconfirmed one.
+
+    ``once``: the caller already knows this walk-in is not a repeat (the check-in app gives
+    every tap an id and applies it once), so two visitors of the same name typed within the
+    window are two walk-ins. ``at`` is when they came, when that was before now.
     """
     name = " ".join(name.split())
     email = (email or "").strip() or None
@@ -209,7 +244,7 @@ def add_walk_in(
         if existing is not None:
             return WalkInResult(existing, was_registered=False, repeated=True)
     else:
-        repeated = _recent_walk_in(user, event, name)
+        repeated = None if once else _recent_walk_in(user, event, name)
         if repeated is not None:
             return WalkInResult(repeated, was_registered=False, repeated=True)
         person = Person(name=name, municipality_id=municipality_id, locale=event.language)
@@ -222,6 +257,7 @@ def add_walk_in(
         municipality_id=municipality_id or person.municipality_id,
         walk_in_name=name,
         recorded_by_id=user.id,
+        recorded_at=at or utcnow(),
     )
     db.session.add(attendance)
     db.session.flush()
@@ -239,12 +275,17 @@ def remove_walk_in(user: User, attendance: Attendance) -> None:
     db.session.flush()
 
 
-def add_headcount(user: User, event: Event, count: int, note: str = "") -> Headcount:
+def add_headcount(
+    user: User, event: Event, count: int, note: str = "", *, at: datetime | None = None
+) -> Headcount:
     """Record people counted without names; several counts of one event add up."""
     if count < 0:
         raise ValueError("a headcount cannot be negative")
     event = _lock_open(event.id)
-    headcount = Headcount(event_id=event.id, count=count, note=note.strip(), recorded_by_id=user.id)
+    headcount = Headcount(
+        event_id=event.id, count=count, note=note.strip(), recorded_by_id=user.id,
+        recorded_at=at or utcnow(),
+    )  # fmt: skip
     db.session.add(headcount)
     db.session.flush()
     audit.record("headcount_added", event=event, obj=headcount, user=user, count=count)
@@ -525,10 +566,11 @@ def sheet_registrations(event: Event) -> list[Registration]:
     return sorted(registrations, key=lambda r: (fold(r.person.name), r.id))
 
 
-def fold(text: str) -> str:
-    """Text for matching: case-folded, accents removed."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+def is_on_today(event: Event) -> bool:
+    """Whether today, in the event's own zone, is one of the event's days: the door list
+    says so plainly when it is not (a check-in two weeks early is usually a mistake)."""
+    today = utcnow().astimezone(event.tz).date()
+    return event.local_start.date() <= today <= event.local_end.date()
 
 
 # --- QR check-in -------------------------------------------------------------------------
@@ -583,7 +625,12 @@ def checkin_qr_png(registration: Registration) -> bytes:
 
 
 def checkin_qr_data_uri(registration: Registration) -> str:
-    return checkin_qr(registration).svg_data_uri(scale=5, border=4)
+    return qr_data_uri(checkin_url(registration))
+
+
+def qr_data_uri(content: str) -> str:
+    """A QR code of ``content`` as an SVG data URI, for an <img>."""
+    return segno.make(content, error="m").svg_data_uri(scale=5, border=4)
 
 
 # --- inside -------------------------------------------------------------------------------

@@ -67,7 +67,16 @@ def save_event(user: User, event: Event, **changes: Any) -> bool:
     return False
 
 
-def publish(user: User, event: Event) -> None:
+class PublishingPastEvent(Exception):
+    """The event's start has passed: publishing it needs the organiser's confirmation."""
+
+
+def publish(user: User, event: Event, *, past_confirmed: bool = False) -> None:
+    """Publish a draft. An event whose start has passed is published only when the
+    organiser has confirmed it (:class:`PublishingPastEvent` otherwise): usually the date
+    is wrong, sometimes an event is put online afterwards for its records."""
+    if event.status == EventStatus.DRAFT and event.starts_at <= utcnow() and not past_confirmed:
+        raise PublishingPastEvent(event.id)
     if event.status == EventStatus.DRAFT:
         update_event(event, status=EventStatus.PUBLISHED)
         audit.record("event_published", event=event, obj=event, user=user)

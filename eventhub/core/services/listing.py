@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -12,7 +11,7 @@ from eventhub.core.db import utcnow
 from eventhub.core.models import PUBLIC_STATUSES, Event, EventKind
 from eventhub.extensions import db
 
-__all__ = ["PUBLIC_STATUSES", "get_public_event", "public_events_query", "upcoming_events"]
+__all__ = ["PUBLIC_STATUSES", "get_public_event", "public_events_query"]
 
 
 def public_events_query(kind: EventKind | None = None, *, after: datetime | None = None):
@@ -30,16 +29,6 @@ def public_events_query(kind: EventKind | None = None, *, after: datetime | None
 
 PAGE_SIZE = 40
 MAX_PAGE = 1000
-
-
-def upcoming_events(
-    kind: EventKind | None = None, page: int = 1, per_page: int = PAGE_SIZE
-) -> tuple[Sequence[Event], bool]:
-    """One page of upcoming public events, soonest first, and whether more follow."""
-    page = min(max(page, 1), MAX_PAGE)
-    stmt = public_events_query(kind).limit(per_page + 1).offset((page - 1) * per_page)
-    events = db.session.scalars(stmt).unique().all()
-    return events[:per_page], len(events) > per_page
 
 
 def get_public_event(event_id: int) -> Event | None:

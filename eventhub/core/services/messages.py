@@ -6,11 +6,14 @@ and queues the message in the current transaction; nothing leaves before the com
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from eventhub.core.models import Event, Registration, RegistrationStatus
+from eventhub.core import labels
+from eventhub.core.models import Event, Person, Registration, RegistrationStatus
 from eventhub.core.services.capacity import waitlist_position
 from eventhub.core.services.outbox import MailAttachment, enqueue
 from eventhub.urls import external_url
@@ -27,8 +30,41 @@ def registration_received(registration: Registration, token: str) -> None:
 
 
 def manage_link(registration: Registration, token: str) -> None:
-    """Someone registered again with this address: re-send the (new) manage link."""
+    """Someone registered again with this address: send the manage link to the address (a
+    lasting one: links sent before keep working)."""
     _send("manage_link", registration, token=token)
+
+
+def lost_links(
+    person: Person | None, links: Sequence[tuple[Registration, str]], locale: str
+) -> None:
+    """Somebody asked for the links of every registration of an address ("lost your
+    link?"), in the language of the page they asked on. The mail is rendered even when the
+    address has no registrations (``person`` None), so both answers take the same work;
+    only then is nothing queued. Delivered after the response (see outbox.enqueue)."""
+    with force_locale(locale):
+        items = [
+            {
+                "event": registration.event,
+                "status": str(labels.REGISTRATION_STATUS_LABELS[registration.status]),
+                "url": external_url("registration.manage", token=token),
+            }
+            for registration, token in links
+        ]
+        subject = _("Your registration links")
+        context = {"subject": subject, "name": person.name if person else "", "items": items}
+        text = render_template("mail/lost_links.txt", **context)
+        html = render_template("mail/lost_links.html", locale=locale, **context)
+    if person is None or not person.email or not items:
+        return  # an anonymised person has no address and no links
+    enqueue(
+        kind="lost_links",
+        recipient=person.email,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        after_response=True,
+    )
 
 
 def cancellation_receipt(registration: Registration) -> None:

@@ -9,9 +9,14 @@ committed together or not at all. Delivery happens outside any request transacti
 3. *record*: a short transaction marks each message sent, or schedules a retry with
    exponential backoff, or after the last attempt marks it failed.
 
-A sender that dies between 2 and 3 leaves its claim to expire; the message is then sent again
-(at least once, never lost). In ``inline`` mode the request that queued messages delivers them
-right after its commit; in ``worker`` mode ``flask eventhub send-mail --loop`` does.
+If the database connection breaks between 2 and 3, the record is retried on a fresh
+connection, and what still cannot be written is kept in the process (``_unrecorded``) and
+written at its next delivery: a delivered message is never claimed and sent again. Only a
+sender that dies between 2 and 3 leaves its claim to expire, and the message is then sent
+again (at least once, never lost). In ``inline`` mode the request that queued messages
+delivers them right after its commit (a password reset: after its answer has been sent),
+and a failure there never turns the committed request into an error; in ``worker`` mode
+``flask eventhub send-mail --loop`` delivers.
 """
 
 from __future__ import annotations
@@ -20,16 +25,20 @@ import base64
 import io
 import logging
 import smtplib
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.mime.multipart import MIMEMultipart
+from functools import partial
 
 import segno
 from flask import Flask, current_app, g, has_app_context
 from flask_mail import Attachment, Message, sanitize_address, sanitize_addresses
 from sqlalchemy import event as sa_event
 from sqlalchemy import inspect, or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from eventhub.core.db import begin_write, utcnow
@@ -40,6 +49,7 @@ log = logging.getLogger("eventhub.mail")
 
 CLAIM_SECONDS = 300
 _PENDING = "outbox_pending"
+_AFTER_RESPONSE = "outbox_after_response"
 
 
 @dataclass(frozen=True)
@@ -78,8 +88,13 @@ def enqueue(
     body_text: str,
     body_html: str | None = None,
     attachments: Sequence[MailAttachment] = (),
+    after_response: bool = False,
 ) -> OutboxMessage:
-    """Queue a message in the current transaction. Nothing is sent before the commit."""
+    """Queue a message in the current transaction. Nothing is sent before the commit.
+
+    ``after_response``: in inline mode, deliver only once the response has gone out, for
+    pages that must answer alike whether they sent mail or not ("lost your link?"): an SMTP
+    round trip inside the request would tell the difference by its timing."""
     message = OutboxMessage(
         kind=kind,
         recipient=recipient,
@@ -89,20 +104,25 @@ def enqueue(
         attachments=[a.as_json() for a in attachments],
     )
     db.session.add(message)
-    db.session.info.setdefault(_PENDING, []).append(message)
+    db.session.info.setdefault(_AFTER_RESPONSE if after_response else _PENDING, []).append(message)
     return message
 
 
 def _collect_committed(session: Session) -> None:
-    pending = session.info.pop(_PENDING, [])
-    if not pending or not has_app_context():
+    if not has_app_context():
+        session.info.pop(_PENDING, None)
+        session.info.pop(_AFTER_RESPONSE, None)
         return
-    ids = [ident[0] for m in pending if (ident := inspect(m).identity)]
-    g.setdefault("outbox_ready", []).extend(ids)
+    for key, ready in ((_PENDING, "outbox_ready"), (_AFTER_RESPONSE, "outbox_after_response")):
+        pending = session.info.pop(key, [])
+        ids = [ident[0] for m in pending if (ident := inspect(m).identity)]
+        if ids:
+            g.setdefault(ready, []).extend(ids)
 
 
 def _forget_rolled_back(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_AFTER_RESPONSE, None)
 
 
 def deliver_committed() -> DeliveryReport | None:
@@ -114,12 +134,25 @@ def deliver_committed() -> DeliveryReport | None:
 
 
 def deliver(ids: Sequence[int] | None = None, limit: int = 50) -> DeliveryReport:
-    """Claim, send and record one batch: the given messages, or the ones that are due."""
-    claimed = _claim(ids, limit)
+    """Claim, send and record one batch: the given messages, or the ones that are due.
+
+    Messages this process sent but could not yet record as sent (the database went away in
+    between) are recorded first and never claimed again, so they are not sent twice."""
     report = DeliveryReport()
+    with _unrecorded_lock:
+        leftovers = list(_unrecorded.values())
+    if leftovers:
+        _record([(m, None) for m in leftovers], DeliveryReport())
+    claimed = _claim(ids, limit)
     if claimed:
         _record(_send(claimed), report)
     return report
+
+
+# Sent, but the database could not be told: kept until it can (see deliver and _record).
+_unrecorded: dict[int, _Outgoing] = {}
+_unrecorded_lock = threading.Lock()
+RECORD_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -153,6 +186,10 @@ def _claim(ids: Sequence[int] | None, limit: int) -> list[_Outgoing]:
     )
     if ids is not None:
         stmt = stmt.where(OutboxMessage.id.in_(ids))
+    with _unrecorded_lock:
+        sent_already = list(_unrecorded)
+    if sent_already:
+        stmt = stmt.where(OutboxMessage.id.not_in(sent_already))
     claimed = []
     for m in session.scalars(stmt):
         m.claimed_until = now + timedelta(seconds=CLAIM_SECONDS)
@@ -169,8 +206,14 @@ def _send(messages: list[_Outgoing]) -> list[tuple[_Outgoing, str | None]]:
     """Send each message over one SMTP connection; returns each with its error or None."""
     config = current_app.config
     if not config.get("MAIL_SERVER"):
+        # Messages carry secrets (manage links, reset links): whole messages go to the log
+        # only on a developer's machine; elsewhere only that a message was not sent.
+        whole = current_app.debug or config.get("DEVELOPMENT")
         for m in messages:
-            log.info("mail (not sent: no MAIL_SERVER is set)\n%s", _as_text(m))
+            if whole:
+                log.info("mail (not sent: no MAIL_SERVER is set)\n%s", _as_text(m))
+            else:
+                log.warning("mail %d not sent: no MAIL_SERVER is set", m.id)
         return [(m, None) for m in messages]
     outcomes: list[tuple[_Outgoing, str | None]] = []
     try:
@@ -209,28 +252,69 @@ def _smtp_connection(config) -> smtplib.SMTP:
 
 
 def _record(outcomes: list[tuple[_Outgoing, str | None]], report: DeliveryReport) -> None:
+    """Write what happened to each message, retrying on a fresh connection when the database
+    connection breaks. A message that went out is recorded as sent or, if the database stays
+    away, remembered in this process (``_unrecorded``) and recorded on the next delivery: it
+    is never claimed and sent again."""
+    for attempt in range(1, RECORD_ATTEMPTS + 1):
+        try:
+            _write_outcomes(outcomes, report)
+        except DBAPIError as exc:
+            _discard_connection()
+            if attempt == RECORD_ATTEMPTS:
+                sent = [m for m, error in outcomes if error is None]
+                with _unrecorded_lock:
+                    _unrecorded.update((m.id, m) for m in sent)
+                log.error(
+                    "mail delivery: %d sent but not recorded (%s); recorded on the next try",
+                    len(sent),
+                    _describe(exc),
+                )
+                return
+            time.sleep(0.05 * 2**attempt)
+        else:
+            with _unrecorded_lock:
+                for m, _error in outcomes:
+                    _unrecorded.pop(m.id, None)
+            return
+
+
+def _discard_connection() -> None:
+    """Roll back after a database error; a dead connection is dropped from the pool."""
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        db.session.close()
+
+
+def _write_outcomes(outcomes: list[tuple[_Outgoing, str | None]], report: DeliveryReport) -> None:
     config = current_app.config
     now = utcnow()
+    counts = DeliveryReport()
     db.session.rollback()
     begin_write(db.session)
     for m, error in outcomes:
         values: dict = {"claimed_until": None, "attempts": m.attempts + 1}
         if error is None:
             values |= {"status": OutboxStatus.SENT, "sent_at": now, "last_error": None}
-            report.sent += 1
+            counts.sent += 1
         elif m.attempts + 1 >= config["MAIL_MAX_ATTEMPTS"]:
             values |= {"status": OutboxStatus.FAILED, "last_error": error}
-            report.failed += 1
-            report.errors.append(error)
+            counts.failed += 1
+            counts.errors.append(error)
         else:
             delay = min(
                 config["MAIL_RETRY_BASE_SECONDS"] * 2**m.attempts, config["MAIL_RETRY_MAX_SECONDS"]
             )
             values |= {"next_attempt_at": now + timedelta(seconds=delay), "last_error": error}
-            report.retried += 1
-            report.errors.append(error)
+            counts.retried += 1
+            counts.errors.append(error)
         db.session.execute(update(OutboxMessage).where(OutboxMessage.id == m.id).values(**values))
     db.session.commit()
+    report.sent += counts.sent
+    report.retried += counts.retried
+    report.failed += counts.failed
+    report.errors += counts.errors
     if report.errors:
         log.warning(
             "mail delivery: %d sent, %d to retry, %d failed; first error: %s",
@@ -327,5 +411,25 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _deliver_after_commit(response):
-        deliver_committed()
+        later = g.pop("outbox_after_response", None)
+        if later and current_app.config["MAIL_DELIVERY"] == "inline":
+            response.call_on_close(partial(_deliver_in_context, app, later))
+        _deliver_safely()
         return response
+
+
+def _deliver_in_context(app: Flask, ids: list[int]) -> None:
+    with app.app_context():
+        g.outbox_ready = ids
+        _deliver_safely()
+        db.session.remove()
+
+
+def _deliver_safely() -> None:
+    """After the commit the request has succeeded: a failure to deliver (the database went
+    away) is logged and left to the next delivery, never turned into an error page."""
+    try:
+        deliver_committed()
+    except Exception:  # the committed change stands; the outbox keeps the message
+        log.exception("mail delivery after commit failed; the message stays queued")
+        _discard_connection()

@@ -13,16 +13,28 @@ numbers record arrival order; the waiting list is served strictly first come, fi
 
 from __future__ import annotations
 
+import base64
 import enum
+import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+from flask import current_app
 from sqlalchemy import select
 
 from eventhub.core.db import begin_write, utcnow
-from eventhub.core.models import Event, EventStatus, Organisation, Registration, RegistrationStatus
-from eventhub.core.services import capacity, formats, ical, messages
+from eventhub.core.models import (
+    Event,
+    EventStatus,
+    Organisation,
+    Person,
+    Registration,
+    RegistrationStatus,
+    normalise_email,
+)
+from eventhub.core.services import capacity, formats, messages
 
 # The low-level pieces live in eventhub.core.services.signup; they are named here too because
 # callers of register() use them with it.
@@ -71,6 +83,9 @@ class SignupResult:
     # What the participant should be told beside the registration itself, e.g. that a chosen
     # discussion group was full (the rest of the choice was kept).
     notes: tuple[str, ...] = ()
+    # The manage link's secret of a new registration, for the page that shows it at once to
+    # the browser that made it; None for a repeat (that link goes by mail only).
+    token: str | None = None
 
 
 def register(event_id: int, data: SignupData) -> SignupResult:
@@ -121,11 +136,9 @@ def _register(
     existing = db.session.get(Registration, existing_id) if existing_id is not None else None
     if existing is not None and existing.status in blocking:
         if resend_link:
-            # A fresh manage link, and a fresh calendar feed address on the page it opens:
-            # the old ones stop working (see ical.rotate_feed_secret for why now).
-            token = _rotate_token(existing)
-            ical.rotate_feed_secret(person)
-            messages.manage_link(existing, token)
+            # The link goes to the address, never to the page: whoever typed it learns
+            # nothing, and links sent before keep working (see lasting_token).
+            messages.manage_link(existing, lasting_token(existing))
         notes = formats.after_register(existing, data, created=False)
         return SignupResult(Outcome.ALREADY_REGISTERED, existing, notes)
 
@@ -146,7 +159,7 @@ def _register(
     # The format's part (groups, team) in the same transaction, still under the event's lock.
     notes = formats.after_register(registration, data, created=True)
     messages.registration_received(registration, token)
-    return SignupResult(Outcome.CREATED, registration, notes)
+    return SignupResult(Outcome.CREATED, registration, notes, token)
 
 
 def cancel(registration: Registration) -> list[Registration]:
@@ -202,11 +215,73 @@ def fill_from_waitlist(event: Event) -> list[Registration]:
 
 
 def by_token(token: str) -> Registration | None:
+    """The registration a manage link opens: the link mailed at signup (its hash is stored)
+    or a :func:`lasting_token` mailed later. None for anything else."""
     if not token or len(token) > 100:
         return None
-    return db.session.scalar(
+    found = db.session.scalar(
         select(Registration).where(Registration.manage_token_hash == hash_token(token))
     )
+    if found is not None:
+        return found
+    registration_id, sep, _signature = token.partition(LASTING_SEPARATOR)
+    if not sep or not registration_id.isdigit() or len(registration_id) > 10:
+        return None
+    candidate = db.session.get(Registration, int(registration_id))
+    if candidate is None or not hmac.compare_digest(lasting_token(candidate), token):
+        return None
+    return candidate
+
+
+LASTING_SEPARATOR = "x"
+
+
+def lasting_token(registration: Registration) -> str:
+    """A manage link that can be mailed again and again without revoking any other.
+
+    Only the hash of the signup link is stored, so it cannot be sent twice; this one is
+    derived from the registration (its id and that hash) with the app's secret key, the
+    same every time. Sending it again (a repeat signup, "lost your link?") therefore never
+    breaks a link the participant already has, and a stranger who types their address can
+    only make them receive another mail. Anonymising a registration (retention) changes
+    the stored hash and so ends these links too. Written by hand (hmac, 10 lines): the
+    token must be bound to the stored hash, which itsdangerous's timestamped serialisers
+    would add nothing to.
+    """
+    key = current_app.config["SECRET_KEY"]
+    key = key.encode() if isinstance(key, str) else key
+    message = f"manage-link:{registration.id}:{registration.manage_token_hash}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()[:24]
+    signature = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    return f"{registration.id}{LASTING_SEPARATOR}{signature}"
+
+
+def registrations_of(email: str) -> list[Registration]:
+    """Every registration of an address that still has a manage link, newest event first."""
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .join(Person)
+            .join(Event, Registration.event_id == Event.id)
+            .where(
+                Person.email_normalised == normalise_email(email),
+                Registration.manage_token_hash.not_like("anonymised-%"),
+            )
+            .order_by(Event.starts_at.desc(), Registration.id)
+        )
+    )
+
+
+def send_lost_links(email: str, locale: str) -> None:
+    """Mail the manage links of every registration of ``email``, if it has any.
+
+    The caller answers the same whatever happened. The mail is queued in the outbox and
+    never delivered within the request (see :func:`outbox.enqueue`'s ``after_response``),
+    so the answer takes as long for a known address as for an unknown one. The caller
+    commits."""
+    registrations = registrations_of(email)
+    links = [(r, lasting_token(r)) for r in registrations]
+    messages.lost_links(registrations[0].person if registrations else None, links, locale)
 
 
 def update_details(registration: Registration, data: SignupData) -> None:
@@ -229,10 +304,3 @@ def _apply_details(
     registration.gender = data.gender
     registration.age_band = data.age_band
     registration.labour_status = data.labour_status
-
-
-def _rotate_token(registration: Registration) -> str:
-    """A fresh manage link; the old one stops working (only hashes are kept)."""
-    token, token_hash = new_token()
-    registration.manage_token_hash = token_hash
-    return token

@@ -393,6 +393,21 @@ def export_table(user: User, event: Event, filters: RegistrationFilters) -> Expo
     return ExportTable(headers, rows)
 
 
+def answers_and_needs(
+    questions: Sequence[EventQuestion], registration: Registration
+) -> list[tuple[str, str]]:
+    """What the organiser's table shows of a registration beside the person: the answers
+    to the event's own questions and the accessibility and dietary needs, as (label, text),
+    leaving out what was not answered. Read the same way as in the export."""
+    answers = registration.answers or {}
+    shown = [(q.label, _readable_answer(q, answers.get(str(q.id)))) for q in questions]
+    shown += [
+        (_("Accessibility needs"), registration.accessibility_needs or ""),
+        (_("Dietary needs"), registration.dietary_needs or ""),
+    ]
+    return [(label, text) for label, text in shown if text]
+
+
 def _readable_answer(question: EventQuestion, answer: object) -> str:
     if answer is None or answer == "" or answer == []:
         return ""

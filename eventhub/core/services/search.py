@@ -1,4 +1,5 @@
-"""Finding public events by kind, project, municipality, time and text, a page at a time."""
+"""Finding public events by kind, project, place, country, language, time and text, a page
+at a time; the visitor's own country and language first when asked."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from eventhub.core.db import utcnow
-from eventhub.core.models import Event, EventKind, Project
+from eventhub.core.models import Country, Event, EventKind, Municipality, Project
+from eventhub.core.numbers import parse_id
 from eventhub.core.services import capacity
 from eventhub.core.services.capacity import EventAvailability
 from eventhub.core.services.listing import PUBLIC_STATUSES
+from eventhub.core.text import fold
 from eventhub.extensions import db
 
 
@@ -29,6 +32,11 @@ class EventFilters:
     ends_after: datetime | None = None
     starts_before: datetime | None = None
     text: str | None = None
+    country: Country | None = None
+    language: str | None = None
+    # Listed first, never filtered: the visitor's own country and language (public pages).
+    prefer_country: Country | None = None
+    prefer_language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,20 +66,27 @@ def search_events(filters: EventFilters, *, page: int = 1, per_page: int = 20) -
         conditions.append(Event.project_id == filters.project_id)
     if filters.municipality_id is not None:
         conditions.append(Event.municipality_id == filters.municipality_id)
-    if filters.text:
-        conditions.append(
-            or_(
-                Event.title.icontains(filters.text, autoescape=True),
-                Event.description.icontains(filters.text, autoescape=True),
-            )
-        )
+    if filters.country is not None:
+        conditions.append(Event.municipality_id.in_(_municipalities_of(filters.country)))
+    if filters.language:
+        conditions.append(Event.language == filters.language)
+    # Accent-free on every database: both sides folded the same way (core.text.fold), the
+    # event's side kept in its search column. Every word must occur, in any order.
+    for word in fold(filters.text or "").split()[:10]:
+        conditions.append(Event.search_text.contains(word, autoescape=True))
+    order = []
+    if filters.prefer_country is not None:
+        home = Event.municipality_id.in_(_municipalities_of(filters.prefer_country))
+        order.append(case((home, 0), else_=1))
+    if filters.prefer_language:
+        order.append(case((Event.language == filters.prefer_language, 0), else_=1))
     total = db.session.scalar(select(func.count()).select_from(Event).where(*conditions))
     items = (
         db.session.scalars(
             select(Event)
             .where(*conditions)
             .options(joinedload(Event.project), joinedload(Event.municipality))
-            .order_by(Event.starts_at, Event.id)
+            .order_by(*order, Event.starts_at, Event.id)
             .limit(per_page)
             .offset((page - 1) * per_page)
         )
@@ -87,9 +102,43 @@ def search_events(filters: EventFilters, *, page: int = 1, per_page: int = 20) -
     )
 
 
+def _municipalities_of(country: Country):
+    return select(Municipality.id).where(Municipality.country == country)
+
+
 def find_project(reference: str) -> Project | None:
     """A project by its code, or else by its numeric id."""
     project = db.session.scalar(select(Project).where(Project.code == reference))
-    if project is None and reference.isdigit():
-        project = db.session.get(Project, int(reference))
+    if project is None and (project_id := parse_id(reference)) is not None:
+        project = db.session.get(Project, project_id)
     return project
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the public filters offer: only places, projects and languages that have
+    upcoming public events, so no choice leads to an empty page."""
+
+    municipalities: Sequence[Municipality]
+    projects: Sequence[Project]
+    languages: Sequence[str]
+
+
+def filter_choices(kind: EventKind | None = None) -> FilterChoices:
+    upcoming = [Event.status.in_(PUBLIC_STATUSES), Event.ends_at >= utcnow()]
+    if kind is not None:
+        upcoming.append(Event.kind == kind)
+    municipalities = db.session.scalars(
+        select(Municipality)
+        .where(Municipality.id.in_(select(Event.municipality_id).where(*upcoming)))
+        .order_by(Municipality.country, Municipality.name)
+    ).all()
+    projects = db.session.scalars(
+        select(Project)
+        .where(Project.id.in_(select(Event.project_id).where(*upcoming)))
+        .order_by(Project.name)
+    ).all()
+    languages = db.session.scalars(
+        select(Event.language).where(*upcoming).distinct().order_by(Event.language)
+    ).all()
+    return FilterChoices(municipalities, projects, languages)
