@@ -56,11 +56,22 @@ contracts: $(STAMP)
 	PYTHONPATH=. $(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 
-test: install lint contracts $(AXE)
+# ical.js, the calendar parser of Thunderbird and web calendar widgets, for the calendar
+# conformance tests (tests/test_calendar_conformance.py), at the version its lockfile pins.
+ICALJS := tests/icaljs/node_modules/ical.js/package.json
+
+$(ICALJS): tests/icaljs/package.json tests/icaljs/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		(cd tests/icaljs && npm ci --no-audit --no-fund) && touch $@; \
+	else \
+		echo "npm not found: the calendar conformance tests need Node.js and npm"; \
+	fi
+
+test: install lint contracts $(AXE) $(ICALJS)
 	$(BIN)/pytest
 
 bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache tests/browser/node_modules test-artifacts
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache tests/browser/node_modules tests/icaljs/node_modules test-artifacts

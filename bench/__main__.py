@@ -20,6 +20,7 @@ GROUPS = {
     "requests": ("b1", "b2", "signup", "list", "flash", "memory", "checkin"),
     "feeds": ("b3", "feeds"),
     "indicators": ("indicators",),
+    "imports": ("imports",),
 }
 NAMES = [name for names in GROUPS.values() for name in names]
 RESULTS = Path(__file__).resolve().parent / "results.json"

@@ -71,6 +71,9 @@ class Backend:
         env.update(
             EVENTHUB_DATABASE_URL=self.url,
             EVENTHUB_SECRET_KEY=BENCH_SECRET,
+            # A fixed public address, as in production: stored calendar entries depend on
+            # it, and each server of a run listens on a port of its own.
+            EVENTHUB_SITE_URL="http://eventhub.bench",
             EVENTHUB_MAIL_DELIVERY="worker",
             EVENTHUB_LOG_LEVEL="WARNING",
             # Every simulated visitor comes from 127.0.0.1: lift the per-address limits.

@@ -17,6 +17,12 @@ SECRET_KEY = None
 # Registration forms are small; anything larger is refused with 413.
 MAX_CONTENT_LENGTH = 256 * 1024
 
+# Imports by file (attendance sheets, guidance logs, past events): the largest file and the
+# most rows below its header accepted. An upload larger than the file limit is refused
+# before it is read, with a message saying so.
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+IMPORT_MAX_ROWS = 20_000
+
 WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; phones stay on a page
 
 BABEL_DEFAULT_LOCALE = "en"
@@ -65,8 +71,13 @@ RATELIMIT_SWALLOW_ERRORS = True
 LOGIN_RATE_LIMIT = "10 per minute; 50 per hour"
 # Signing up sends mail to the address typed: limited per client address.
 SIGNUP_RATE_LIMIT = "30 per minute; 300 per hour"
+# How passwords are hashed (werkzeug's method string); the default is werkzeug's scrypt.
+PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a hashing method, not a password
 # A password reset link works once, for this many seconds.
 PASSWORD_RESET_MAX_AGE = 3600
+# An invitation to an organiser account works once, for this many seconds (a week: the
+# invited colleague may be away for a few days).
+INVITATION_MAX_AGE = 7 * 24 * 3600
 
 # Calendar feeds cover this many days back and all the future.
 CALENDAR_PAST_DAYS = 90
@@ -79,3 +90,19 @@ CALENDAR_RECHECK_SECONDS = 5
 # How many reverse proxies stand in front of the app (0: none). With 1, the client address
 # (for rate limits) and scheme come from the proxy's X-Forwarded-For / -Proto headers.
 PROXIES = 0
+
+# Logs: "text" (one readable line per record) or "json" (one JSON object per line, for a log
+# shipper). Every record carries the request's id; see docs/operations.md.
+LOG_FORMAT = "text"
+LOG_LEVEL = "INFO"
+
+# /metrics (Prometheus) answers only these client addresses or networks (after PROXIES is
+# applied), or a request with "Authorization: Bearer <METRICS_TOKEN>". Everyone else gets 404.
+# Empty and None: /metrics is closed.
+METRICS_ALLOW_FROM: list[str] = []
+METRICS_TOKEN = None
+
+# Error reports to Sentry (or a Sentry-compatible server) when set; needs the optional
+# dependency: pip install 'eventhub[sentry]'.
+SENTRY_DSN = None
+SENTRY_ENVIRONMENT = "production"

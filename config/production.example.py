@@ -18,3 +18,9 @@ RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"
 # Requests for any other host are refused, so a forged Host header cannot steer the links
 # eventhub builds (password resets, manage links) to another site.
 TRUSTED_HOSTS = ["events.example.fi"]
+# One JSON object per log line, for journald or a log shipper (docs/operations.md).
+LOG_FORMAT = "json"
+# Prometheus scrapes /metrics with this bearer token (set EVENTHUB_METRICS_TOKEN in the
+# environment, never here); METRICS_ALLOW_FROM only when it scrapes the app port directly.
+METRICS_ALLOW_FROM: list[str] = []
+# SENTRY_DSN: set EVENTHUB_SENTRY_DSN to report errors (pip install 'eventhub[sentry]').

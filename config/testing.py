@@ -11,3 +11,6 @@ LOGIN_RATE_LIMIT = "10000 per minute"
 SIGNUP_RATE_LIMIT = "100000 per minute"  # races of many signups from one test address
 # Each test's app counts its own limits; tests/test_limits.py checks the shared stores.
 RATELIMIT_STORAGE_URI = "memory://"
+# Passwords hashed cheaply: scrypt's default costs over a second per hash on a busy CI
+# machine, paid at every account made and every sign-in. Production keeps the default.
+PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a hashing method

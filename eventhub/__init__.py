@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from eventhub import observability
 from eventhub.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
 from eventhub.limits import DATABASE_LIMIT_STORAGE
 from eventhub.web import install_converters
@@ -23,6 +24,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     app = Flask(__name__, instance_relative_config=True)
     _configure(app, overrides, testing)
     install_converters(app)
+    observability.init_app(app)
 
     from eventhub.core import db as core_db
     from eventhub.core.services import formats, outbox

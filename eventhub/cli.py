@@ -112,6 +112,39 @@ def send_mail_command(loop: bool, interval: float, batch: int) -> None:
         time.sleep(interval)
 
 
+@group.command("failed-mail")
+@click.option("--retry", "retry_id", type=int, help="Queue this failed message again.")
+@click.option("--retry-all", is_flag=True, help="Queue every failed message again.")
+def failed_mail_command(retry_id: int | None, retry_all: bool) -> None:
+    """List mail that failed for good, or queue it again (each message once; audited)."""
+    from eventhub.core.services import failed_mail, outbox
+
+    if retry_id is not None or retry_all:
+        if retry_all:
+            count = failed_mail.retry_all(via="command")
+        else:
+            try:
+                failed_mail.retry(retry_id, via="command")
+            except failed_mail.RetryRefused:
+                raise click.ClickException(f"message {retry_id} is not a failed message") from None
+            count = 1
+        db.session.commit()
+        click.echo(f"{count} queued again.")
+        report = outbox.deliver_committed()
+        if report is not None:
+            click.echo(f"{report.sent} sent, {report.retried} to retry, {report.failed} failed.")
+        return
+    messages = failed_mail.failed()
+    if not messages:
+        click.echo("No failed mail.")
+        return
+    for m in messages:
+        click.echo(
+            f"{m.id}\t{m.created_at:%Y-%m-%d %H:%M} UTC\t{m.kind}\t{m.recipient}\t"
+            f"{m.attempts} attempts\t{m.error}"
+        )
+
+
 @group.command("send-reminders")
 def send_reminders_command() -> None:
     """Queue reminders for events starting soon (safe to run every few minutes)."""

@@ -42,6 +42,7 @@ from eventhub.core.models import (
     SurveyResponse,
     normalise_email,
 )
+from eventhub.core.services import organisations
 from eventhub.core.services.tokens import new_token
 from eventhub.extensions import db
 
@@ -520,6 +521,7 @@ def _create_project(
         targets=[ProjectTarget(kind=k, planned_events=n) for k, n in spec.targets.items()],
     )
     db.session.add(project)
+    organisations.run_by(project, organisations.names_in(spec.organiser))
     orgs = []
     for name in spec.organisations:
         org = db.session.scalar(select(Organisation).where(Organisation.name == name))

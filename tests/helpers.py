@@ -6,7 +6,7 @@ import re
 
 from tests.conftest import csrf_token
 
-MANAGE_LINK = re.compile(r"https?://[^\s\"<>]+/manage/[A-Za-z0-9_-]+")
+MANAGE_LINK = re.compile(r"https?://[^\s\"<>]+/manage/[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")
 
 
 def signup(client, event_id: int, token_from: str | None = None, **fields):

@@ -260,9 +260,11 @@ def test_pages_link_to_each_other_and_keep_the_filters(client, catalogue):
 def test_bad_filters_are_400_with_a_message(client, catalogue, query, parameter):
     response = client.get(f"/api/v1/events?{query}")
     assert response.status_code == 400
-    assert response.mimetype == "application/json"
+    assert response.mimetype == "application/problem+json"  # RFC 9457
     body = response.json
     assert body["status"] == 400 and body["error"] == "Bad Request"
+    assert body["type"] == "about:blank" and body["title"] == "Bad Request"
+    assert body["detail"] == body["message"]
     assert body["parameter"] == parameter
     assert parameter in body["message"] or body["message"]
 
@@ -481,3 +483,82 @@ def test_schema_org_text_cannot_close_the_script(client):
     html = client.get(f"/events/{event.id}").get_data(as_text=True)
     assert "<script>alert(1)" not in html
     assert jsonld(client, event)["name"] == "</script><script>alert(1)</script>"
+
+
+# --- cheap for subscribers ----------------------------------------------------------------
+
+
+def test_updated_since_gives_only_what_changed(client, catalogue):
+    since = datetime.now(UTC)
+    assert (
+        client.get("/api/v1/events", query_string={"updated_since": since.isoformat()}).json[
+            "items"
+        ]
+        == []
+    )
+    from eventhub.core.services.events import update_event
+
+    update_event(catalogue["riga"], title="Apkaimju darbnīca II")
+    db.session.commit()
+    changed = client.get(
+        "/api/v1/events", query_string={"updated_since": since.isoformat(), "from": "2020-01-01"}
+    ).json
+    assert [item["id"] for item in changed["items"]] == [catalogue["riga"].id]
+    bad = client.get("/api/v1/events?updated_since=yesterday")
+    assert bad.status_code == 400 and bad.json["parameter"] == "updated_since"
+
+
+def test_a_304_is_decided_without_building_the_answer(app, client, catalogue):
+    from sqlalchemy import event as sa_event
+
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    first = client.get("/api/v1/events?from=2020-01-01")
+    sa_event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        full = len(statements)
+        client.get("/api/v1/events?from=2020-01-01")
+        full = len(statements) - full
+        before = len(statements)
+        again = client.get(
+            "/api/v1/events?from=2020-01-01", headers={"If-None-Match": first.headers["ETag"]}
+        )
+        cheap = len(statements) - before
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", count)
+    assert again.status_code == 304 and again.data == b""
+    assert cheap <= 2 and full >= cheap + 3, (cheap, full)  # the state query, no body
+
+    # A seat taken changes the answer (seats left), so the old ETag no longer holds.
+    take_places(catalogue["helsinki"], 1)
+    db.session.commit()
+    moved = client.get(
+        "/api/v1/events?from=2020-01-01", headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert moved.status_code == 200 and moved.headers["ETag"] != first.headers["ETag"]
+    one = f"/api/v1/events/{catalogue['helsinki'].id}"
+    etag = client.get(one).headers["ETag"]
+    assert client.get(one, headers={"If-None-Match": etag}).status_code == 304
+    take_places(catalogue["helsinki"], 2)
+    db.session.commit()
+    assert client.get(one, headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_feeds_and_answers_are_gzipped_when_asked(client, catalogue):
+    import gzip
+
+    for url in ("/api/v1/events?from=2020-01-01", "/calendar/all.ics", "/api/v1/openapi.json"):
+        plain = client.get(url)
+        packed = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+        assert "Content-Encoding" not in plain.headers
+        assert packed.headers["Content-Encoding"] == "gzip", url
+        assert "Accept-Encoding" in packed.headers["Vary"]
+        assert gzip.decompress(packed.data) == plain.data
+        assert len(packed.data) < len(plain.data)
+        # Either copy's ETag revalidates.
+        for etag in (plain.headers["ETag"], packed.headers["ETag"]):
+            again = client.get(url, headers={"If-None-Match": etag, "Accept-Encoding": "gzip"})
+            assert again.status_code == 304, (url, etag)

@@ -12,7 +12,11 @@ from tests.dates import YEAR
 def test_healthz_reports_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok"}
+    assert response.json == {
+        "status": "ok",
+        "database": "ok",
+        "outbox": {"queued": 0, "oldest_queued_seconds": 0, "failed": 0},
+    }
 
 
 def test_home_lists_upcoming_public_events_in_their_own_timezones(app, client):

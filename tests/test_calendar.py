@@ -336,6 +336,8 @@ def test_feeds_per_kind_project_municipality_and_organisation(client):
     pks = factories.organisation("Pohjois-Karjalan Sosiaaliturvayhdistys ry")
     only_partly = factories.organisation("Latu ry")  # a substring of another's name
     unconfirmed = factories.organisation("Typed by a participant", confirmed=False)
+    kanto.organisations = [pks]
+    both.organisations = [latu, martat]
     workshop = factories.event(
         title="KANTO workshop", kind=EventKind.WORKSHOP, project=kanto, municipality=joensuu
     )
@@ -352,21 +354,27 @@ def test_feeds_per_kind_project_municipality_and_organisation(client):
     assert uids("/calendar/kind/workshop.ics") == {workshop.uid, loose.uid}
     assert uids("/calendar/kind/forum.ics") == {forum.uid}
     assert uids("/calendar/kind/study_trip.ics") == set()
-    assert uids("/calendar/project/KANTO.ics") == {workshop.uid}
-    assert uids(f"/calendar/project/{both.id}.ics") == {forum.uid}
+    assert uids(f"/calendar/projects/{kanto.id}.ics") == {workshop.uid}
+    assert uids(f"/calendar/projects/{both.id}.ics") == {forum.uid}
+    # The old addresses, by code or id, send calendars on to the new one.
+    for old in ("/calendar/project/KANTO.ics?lang=fi", f"/calendar/project/{both.id}.ics"):
+        moved = client.get(old)
+        assert moved.status_code == 301, old
+        assert moved.location.endswith(("?lang=fi", f"/projects/{both.id}.ics"))
     assert uids(f"/calendar/municipality/{kuopio.id}.ics") == {forum.uid}
     assert uids(f"/calendar/organisation/{pks.id}.ics") == {workshop.uid}
     assert uids(f"/calendar/organisation/{latu.id}.ics") == {forum.uid}
     assert uids(f"/calendar/organisation/{martat.id}.ics") == {forum.uid}
     # An organisation with no public events has no feed: ids cannot be probed for names.
     assert client.get(f"/calendar/organisation/{only_partly.id}.ics").status_code == 404
-    named = feed(client, "/calendar/project/KANTO.ics")
+    named = feed(client, f"/calendar/projects/{kanto.id}.ics")
     assert str(named["X-WR-CALNAME"]) == "eventhub – Test project"
     assert str(feed(client, "/calendar/kind/workshop.ics")["NAME"]) == "eventhub – Workshops"
 
     for missing in (
         "/calendar/kind/party.ics",
         "/calendar/project/NOPE.ics",
+        "/calendar/projects/999.ics",
         "/calendar/municipality/999.ics",
         "/calendar/organisation/999.ics",
         f"/calendar/organisation/{unconfirmed.id}.ics",
@@ -656,3 +664,35 @@ def test_finnish_pages_link_feeds_named_in_finnish(client):
     assert finnish
     calendar = feed(client, finnish[0].replace("&amp;", "&"))
     assert str(calendar["X-WR-CALNAME"]) == "eventhub – Kaikki tapahtumat"
+
+
+def test_a_fresh_worker_serves_the_feed_from_stored_calendar_entries(app, client, monkeypatch):
+    from sqlalchemy import func, select
+
+    from eventhub.core.models import EventCalendarEntry
+
+    events = [factories.event(title=f"Talk {i}") for i in range(5)]
+    db.session.commit()
+    warm = client.get("/calendar/all.ics").data
+    stored = db.session.scalar(select(func.count()).select_from(EventCalendarEntry))
+    assert stored == 5
+
+    def fresh_worker():
+        app.extensions.pop(ical._CACHE_KEY, None)
+        app.extensions.pop(ical._MEMO_KEY, None)
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("a stored VEVENT was built again")
+
+    fresh_worker()
+    monkeypatch.setattr(ical, "event_component", never)
+    assert client.get("/calendar/all.ics").data == warm
+
+    # An edit makes the stored entry stale: it is built again, once, and stored.
+    monkeypatch.undo()
+    update_event(events[0], title="Talk renamed")
+    db.session.commit()
+    assert b"Talk renamed" in client.get("/calendar/all.ics").data
+    fresh_worker()
+    monkeypatch.setattr(ical, "event_component", never)
+    assert b"Talk renamed" in client.get("/calendar/all.ics").data

@@ -238,7 +238,13 @@ def test_programme_is_on_the_page_in_the_ics_and_in_the_api(client):
 
     ics = client.get(f"/calendar/events/{event.id}.ics")
     assert ics.status_code == 200
-    [vevent] = icalendar.Calendar.from_ical(ics.data).walk("VEVENT")
+    vevent, *sessions = icalendar.Calendar.from_ical(ics.data).walk("VEVENT")
+    assert str(vevent["UID"]) == event.uid
+    # Each session is a VEVENT of its own too, a child of the forum, at its own time.
+    assert len(sessions) == 3
+    assert all(str(s["RELATED-TO"]) == event.uid for s in sessions)
+    assert str(sessions[0]["SUMMARY"]).startswith("Atklāšana")
+    assert sessions[0]["DTSTART"].dt == _opening.starts_at
     description = str(vevent["DESCRIPTION"])
     local = event.starts_at.astimezone(event.tz)
     assert f"{local:%H:%M}–" in description

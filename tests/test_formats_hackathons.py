@@ -22,6 +22,7 @@ from eventhub.core.models import (
     TeamMember,
 )
 from eventhub.core.services import hackathons
+from eventhub.core.services import indicators as ind
 from eventhub.extensions import db
 from tests import factories
 from tests.helpers import manage_link, post_form, sign_in, signup
@@ -322,3 +323,74 @@ def test_hackathon_figures_with_linked_events_and_mentoring(client, mailbox):
     public = client.get(f"/hackathons/{event.id}").get_data(as_text=True)
     assert "Eelkohtumine" in public
     assert "Part of the hackathon" in client.get(f"/events/{before.id}").get_data(as_text=True)
+
+
+def test_organiser_records_a_past_hackathons_teams_and_continues_an_initiative(client, mailbox):
+    """A project's earlier hackathons, entered by the organiser: teams, members (nobody is
+    mailed), initiatives, and an initiative that continues one from an earlier hackathon."""
+    project = factories.project(name="Vunki mano!")
+    factories.user("anne@example.fi", projects=[project])
+    earlier = factories.event(
+        title="Loometalgud 2024", kind=EventKind.HACKATHON, project_id=project.id,
+        starts_at=utcnow() - timedelta(days=400), closed_at=utcnow() - timedelta(days=399),
+    )  # fmt: skip
+    later = factories.event(
+        title="Loometalgud 2025", kind=EventKind.HACKATHON, project_id=project.id,
+        starts_at=utcnow() - timedelta(days=30), closed_at=utcnow() - timedelta(days=29),
+    )  # fmt: skip
+    db.session.commit()
+    sign_in(client, "anne@example.fi")
+    mailbox.clear()
+
+    page = f"/hackathons/organiser/{earlier.id}"
+    added = post_form(
+        client, f"{page}/teams",
+        {"name": "Külapood", "initiative": "Village shop", "status": "launched"}, token_from=page,
+    )  # fmt: skip
+    assert added.status_code == 303
+    shop = db.session.scalar(select(Team).where(Team.name == "Külapood"))
+    assert shop.initiative.status == InitiativeStatus.LAUNCHED
+    for fields in ({"name": "Mari Tamm", "email": "mari@example.ee"}, {"name": "Jaan Kask"}):
+        data = {f"m{shop.id}-{k}": v for k, v in fields.items()}
+        response = post_form(client, f"/hackathons/organiser/teams/{shop.id}/members", data,
+                             token_from=page)  # fmt: skip
+        assert response.status_code == 303
+    assert sorted(r.person.name for r in hackathons.active_members(shop)) == [
+        "Jaan Kask",
+        "Mari Tamm",
+    ]
+    twice = post_form(
+        client, f"/hackathons/organiser/teams/{shop.id}/members",
+        {f"m{shop.id}-name": "Mari", f"m{shop.id}-email": "MARI@example.ee"}, token_from=page,
+    )  # fmt: skip
+    assert twice.status_code == 409 and "already" in twice.text
+
+    page2 = f"/hackathons/organiser/{later.id}"
+    post_form(client, f"{page2}/teams", {"name": "Külapood 2", "status": "idea"}, token_from=page2)
+    second = db.session.scalar(select(Team).where(Team.name == "Külapood 2"))
+    # The earlier initiative is offered on the later hackathon, not the other way round.
+    assert "Village shop" in client.get(page2).text
+    assert f'value="{second.initiative.id}"' not in client.get(page).text
+    saved = post_form(
+        client, f"/hackathons/organiser/initiatives/{second.initiative.id}",
+        {"title": "Village shop", "status": "continued",
+         "continues_from": str(shop.initiative.id)}, token_from=page2,
+    )  # fmt: skip
+    assert saved.status_code == 303
+    db.session.refresh(second.initiative)
+    assert second.initiative.continues_from_id == shop.initiative.id
+    backwards = post_form(
+        client, f"/hackathons/organiser/initiatives/{shop.initiative.id}",
+        {"title": "Village shop", "status": "launched",
+         "continues_from": str(second.initiative.id)}, token_from=page,
+    )  # fmt: skip
+    assert backwards.status_code == 422  # a later initiative is no choice
+    assert mailbox.messages == []  # recording history mails nobody
+
+    # The project's totals follow.
+    totals = ind.hackathon_totals(ind.Scope(project_ids=(project.id,)))
+    assert totals.teams == 2
+    assert totals.initiatives[InitiativeStatus.LAUNCHED] == 1
+    assert totals.initiatives[InitiativeStatus.CONTINUED] == 1
+    dashboard = client.get(f"/organiser/indicators/?project={project.id}").text
+    assert re.search(r"Hackathon teams</th><td class=\"num\">2<", dashboard)

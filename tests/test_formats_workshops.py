@@ -256,6 +256,12 @@ def test_series_figures_follow_the_indicator_rules(client):
     assert figures.unique_persons == 3  # a, b and the walk-in
     assert figures.certificates == 2  # a at two held sessions; b at one held and one open
 
+    # Retention anonymises the people; the certificates they earned stay counted.
+    for person in (a.person, b.person):
+        person.anonymised_at, person.email, person.email_normalised = utcnow(), None, None
+    db.session.commit()
+    assert workshops.series_indicators(series).certificates == 2
+
 
 def test_organiser_creates_a_series_and_chooses_its_sessions(client):
     project = factories.project(name="Mēs darām kopā!")

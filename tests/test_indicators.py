@@ -249,9 +249,10 @@ def test_registrations_no_shows_and_fill_rate(app):
     }
     assert r.total == 11
     assert r.no_shows == 1  # Kaisa
-    # Events with a limit: E1 (10 places, 5 confirmed) and E3 (20 places, 1 confirmed).
-    assert (r.places, r.confirmed_in_limited) == (30, 6)
-    assert r.fill_rate == pytest.approx(0.2)
+    # Events with a limit: E1 (10 places, 5 confirmed, 1 walk-in) and E3 (20 places, 1
+    # confirmed). A walk-in fills a seat too.
+    assert (r.places, r.confirmed_in_limited, r.walk_ins_in_limited) == (30, 6, 1)
+    assert r.fill_rate == pytest.approx(7 / 30)
 
 
 def test_breakdowns_by_month_in_the_events_timezone_and_by_place(app):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import icalendar
+import pytest
 from sqlalchemy import select
 
 from eventhub.core.db import utcnow
-from eventhub.core.models import AuditEntry, Event, EventStatus, Registration, Role
+from eventhub.core.models import AuditEntry, Event, EventKind, EventStatus, Registration, Role
+from eventhub.core.services.event_admin import create_event
+from eventhub.core.services.events import NonexistentLocalTime, update_event
 from eventhub.extensions import db
 from tests import factories
 from tests.conftest import csrf_token
@@ -256,3 +260,85 @@ def test_publishing_an_event_whose_start_has_passed_asks_first(client):
     assert confirmed.status_code == 303
     db.session.expire_all()
     assert db.session.get(Event, event.id).status == EventStatus.PUBLISHED
+
+
+def _next_change(month: int) -> datetime:
+    """The next EU daylight-saving change in ``month`` (the last Sunday), as a date."""
+    today = utcnow().date()
+    for year in (today.year, today.year + 1):
+        day = datetime(year, month + 1, 1) - timedelta(days=1)
+        while day.weekday() != 6:
+            day -= timedelta(days=1)
+        if day.date() > today:
+            return day
+    raise AssertionError("unreachable")
+
+
+def test_a_start_in_the_spring_gap_is_refused_with_a_clear_message(client):
+    project = factories.project()
+    _manager(project)
+    sign_in(client, "anne@example.fi")
+    day = _next_change(3).strftime("%Y-%m-%d")
+    for zone in ("Europe/Helsinki", "Europe/Riga", "Europe/Tallinn"):
+        form = {
+            **EVENT_FORM,
+            "project": project.id,
+            "timezone": zone,
+            "starts": f"{day}T03:30",  # clocks go from 03:00 straight to 04:00
+            "ends": f"{day}T04:15",
+        }
+        response = post_form(client, "/organiser/events/new", form)
+        assert response.status_code == 422, zone
+        html = response.get_data(as_text=True)
+        assert f"03:30 does not exist in {zone}" in html
+        assert f'value="{day}T03:30"' in html  # what was typed comes back
+    assert db.session.scalars(select(Event)).all() == []
+
+    # The service refuses it too, whoever calls it, before anything is written.
+    event = factories.event(project=project)
+    gap = datetime.fromisoformat(f"{day}T03:30").replace(tzinfo=ZoneInfo("Europe/Tallinn"))
+    with pytest.raises(NonexistentLocalTime):
+        update_event(event, starts_at=gap, ends_at=gap + timedelta(hours=2))
+    with pytest.raises(NonexistentLocalTime):
+        create_event(factories.user(email="b@example.fi"), **{**_fields(project), "starts_at": gap})
+
+
+def _fields(project) -> dict:
+    start = utcnow() + timedelta(days=3)
+    return {
+        "title": "x",
+        "kind": EventKind.TRAINING,
+        "project_id": project.id,
+        "starts_at": start,
+        "ends_at": start + timedelta(hours=1),
+    }
+
+
+def test_a_time_the_autumn_change_repeats_is_stored_unambiguously_and_kept(client):
+    project = factories.project()
+    _manager(project)
+    sign_in(client, "anne@example.fi")
+    day = _next_change(10)
+    form = {
+        **EVENT_FORM,
+        "project": project.id,
+        "timezone": "Europe/Helsinki",
+        "starts": f"{day:%Y-%m-%d}T03:30",  # happens twice: 00:30 and 01:30 UTC
+        "ends": f"{day:%Y-%m-%d}T05:00",
+    }
+    assert post_form(client, "/organiser/events/new", form).status_code == 303
+    event = db.session.scalars(select(Event)).one()
+    first = datetime(day.year, day.month, day.day, 0, 30, tzinfo=UTC)
+    assert event.starts_at == first  # the first of the two, as RFC 5545 reads it
+
+    # Stored as the second 03:30; an edit that leaves the time alone keeps it.
+    update_event(event, starts_at=first + timedelta(hours=1), status=EventStatus.PUBLISHED)
+    db.session.commit()
+    edit = f"/organiser/events/{event.id}/edit"
+    assert post_form(client, edit, {**form, "title": "Renamed"}).status_code == 303
+    db.session.refresh(event)
+    assert event.title == "Renamed" and event.starts_at == first + timedelta(hours=1)
+
+    # Calendars get it as a UTC instant: a zone-local 03:30 could be either.
+    body = client.get(f"/calendar/events/{event.id}.ics").data
+    assert f"DTSTART:{first + timedelta(hours=1):%Y%m%dT%H%M%SZ}".encode() in body

@@ -184,7 +184,7 @@ def test_nobody_is_promoted_into_a_cancelled_event(client, mailbox):
 
 def _add(client, event, **fields):
     data = {"name": "Eino Leino", "email": "eino@example.fi", "locale": "fi",
-            "placement": "place", "consent": "y"}  # fmt: skip
+            "placement": "place", "send_mail": "y", "consent": "y"}  # fmt: skip
     data.update(fields)
     data = {k: v for k, v in data.items() if v is not None}
     return post_form(client, f"{_list(event)}/new", data)
@@ -238,6 +238,31 @@ def test_add_by_hand_ignores_the_window_but_not_capacity(client, mailbox):
     assert twice.status_code == 409
     assert "already registered" in twice.get_data(as_text=True)
     assert len(mailbox.to("eino@example.fi")) == 1
+
+
+def test_add_by_hand_mails_for_events_to_come_and_not_for_past_ones_unless_asked(client, mailbox):
+    project = factories.project()
+    _manager(project)
+    future = factories.event(project=project, title="Tuleva")
+    past = factories.event(project=project, title="Mennyt", starts_at=utcnow() - timedelta(days=30))
+    db.session.commit()
+    sign_in(client, "anne@example.fi")
+    checkbox = re.compile(r'<input[^>]*name="send_mail"[^>]*>')
+    assert "checked" in checkbox.search(client.get(f"{_list(future)}/new").text).group(0)
+    assert "checked" not in checkbox.search(client.get(f"{_list(past)}/new").text).group(0)
+    mailbox.clear()
+
+    # As a browser sends the forms untouched: the box ticked for the future event only.
+    assert _add(client, future, email="tuleva@example.fi").status_code == 303
+    assert _add(client, past, email="mennyt@example.fi", send_mail=None).status_code == 303
+    assert _status("mennyt@example.fi") == RegistrationStatus.CONFIRMED
+    assert len(mailbox.to("tuleva@example.fi")) == 1
+    assert mailbox.to("mennyt@example.fi") == []
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+    # The organiser may still choose to mail someone added to a past event.
+    assert _add(client, past, email="haluaa@example.fi").status_code == 303
+    assert len(mailbox.to("haluaa@example.fi")) == 1
 
 
 def test_search_and_status_filters(client):

@@ -31,7 +31,9 @@ def test_project_and_organisation_feeds_answer_only_with_public_events(client):
 
     assert client.get(f"/calendar/project/{quiet.code}.ics").status_code == 404
     assert client.get(f"/calendar/project/{quiet.id}.ics").status_code == 404
-    assert client.get(f"/calendar/project/{busy.code}.ics").status_code == 200
+    assert client.get(f"/calendar/projects/{quiet.id}.ics").status_code == 404
+    assert client.get(f"/calendar/project/{busy.code}.ics").status_code == 301
+    assert client.get(f"/calendar/projects/{busy.id}.ics").status_code == 200
     assert client.get(f"/calendar/organisation/{guided.id}.ics").status_code == 404
 
 

@@ -205,13 +205,17 @@ SCHEMAS: dict[str, Any] = {
     },
     "Error": {
         "type": "object",
+        "description": "A problem detail (RFC 9457), sent as application/problem+json.",
         "additionalProperties": False,
-        "required": ["status", "error", "message"],
+        "required": ["type", "title", "status", "detail", "error", "message"],
         "properties": {
+            "type": {"type": "string", "description": "about:blank: the status says it all."},
+            "title": {"type": "string", "description": "The HTTP status phrase."},
             "status": {"type": "integer"},
-            "error": {"type": "string", "description": "The HTTP status phrase."},
-            "message": {"type": "string", "description": "What went wrong, for people."},
+            "detail": {"type": "string", "description": "What went wrong, for people."},
             "parameter": {"type": "string", "description": "The query parameter at fault."},
+            "error": {"type": "string", "description": "Same as title (kept for old clients)."},
+            "message": {"type": "string", "description": "Same as detail (kept for old clients)."},
         },
     },
 }
@@ -222,14 +226,26 @@ ETAG_HEADER = {
 }
 
 
+GZIP_NOTE = (
+    "Sent gzip-compressed (Content-Encoding: gzip) to clients that send Accept-Encoding: gzip."
+)
+
+
 def _json_response(description: str, schema: dict[str, Any], etag: bool = False):
     response: dict[str, Any] = {
-        "description": description,
+        "description": f"{description} {GZIP_NOTE}",
         "content": {"application/json": {"schema": schema}},
     }
     if etag:
         response["headers"] = {"ETag": ETAG_HEADER}
     return response
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": _ref("Error")}},
+    }
 
 
 NOT_MODIFIED = {"description": "Not modified since the ETag given in If-None-Match."}
@@ -281,6 +297,14 @@ def _parameters() -> list[dict[str, Any]]:
             "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH},
         },
         {
+            "name": "updated_since",
+            "in": "query",
+            "description": "Only events changed at or after this (for incremental sync: "
+            "keep the time of your last sync; cancelled events come with status "
+            f"cancelled). {moment}",
+            "schema": {"type": "string"},
+        },
+        {
             "name": "page",
             "in": "query",
             "schema": {"type": "integer", "minimum": 1, "default": 1},
@@ -323,7 +347,7 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _json_response("A page of events.", _ref("EventList"), True),
                         "304": NOT_MODIFIED,
-                        "400": _json_response("A filter could not be used.", _ref("Error")),
+                        "400": _problem("A filter could not be used."),
                     },
                 }
             },
@@ -342,7 +366,7 @@ def document() -> dict[str, Any]:
                     "responses": {
                         "200": _json_response("The event.", _ref("Event"), True),
                         "304": NOT_MODIFIED,
-                        "404": _json_response("No public event has this id.", _ref("Error")),
+                        "404": _problem("No public event has this id."),
                     },
                 }
             },

@@ -15,7 +15,17 @@ from eventhub.core.numbers import parse_id, parse_int
 from eventhub.core.services.search import EventFilters, find_project
 from eventhub.extensions import db
 
-PARAMETERS = ("kind", "project", "municipality", "from", "to", "q", "page", "per_page")
+PARAMETERS = (
+    "kind",
+    "project",
+    "municipality",
+    "from",
+    "to",
+    "q",
+    "updated_since",
+    "page",
+    "per_page",
+)
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_QUERY_LENGTH = 200
@@ -59,6 +69,7 @@ def parse_event_query(args: MultiDict) -> tuple[EventFilters, int, int]:
         ends_after=ends_after,
         starts_before=starts_before,
         text=_text(args.get("q")),
+        updated_since=_moment(args, "updated_since", next_day=False),
     )
     page = _integer(args, "page", default=1, low=1, high=None)
     per_page = _integer(args, "per_page", default=DEFAULT_PER_PAGE, low=1, high=MAX_PER_PAGE)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, jsonify, request
+import hashlib
+
+from flask import abort, current_app, jsonify, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
@@ -10,8 +13,10 @@ from werkzeug.routing import RequestRedirect
 
 from eventhub.api import bp, openapi, serialize
 from eventhub.api.params import BadParameter, parse_event_query
+from eventhub.compression import gzip_if_accepted
 from eventhub.core.services import capacity, listing, search
 from eventhub.extensions import db
+from eventhub.urls import external_url
 
 PREFIX = "/api/"
 # Browsers may send these on a cross-origin GET (municipal sites embed listings).
@@ -27,20 +32,45 @@ CORS_HEADERS = {
 @bp.route("/events")
 def events():
     filters, page, per_page = parse_event_query(request.args)
-    result = search.search_events(filters, page=page, per_page=per_page)
-    return _json(serialize.event_list(result, request.args))
+
+    def build():
+        result = search.search_events(filters, page=page, per_page=per_page)
+        return serialize.event_list(result, request.args)
+
+    return _json_when_changed(search.result_state(filters), build)
 
 
 @bp.route("/events/<int:event_id>")
 def event(event_id: int):
     found = listing.get_public_event(event_id) or abort(404)
-    availability = capacity.availability(found, capacity.count_taken(found.id))
-    return _json(serialize.event_json(found, availability))
+
+    def build():
+        availability = capacity.availability(found, capacity.count_taken(found.id))
+        return serialize.event_json(found, availability)
+
+    return _json_when_changed(search.result_state(search.EventFilters(event_id=found.id)), build)
 
 
 @bp.route("/openapi.json")
 def openapi_document():
     return _json(openapi.document())
+
+
+def _json_when_changed(state: tuple, build):
+    """A 304 from ``state`` alone when the client's ETag still holds; else the answer
+    ``build()`` makes, with that ETag. The ETag covers the state, the query, the language
+    and the site's address: everything the body depends on."""
+    key = repr((state, sorted(request.args.items(multi=True)), str(get_locale()), request.path))
+    key += external_url("api.openapi_document")
+    etag = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+    if request.if_none_match.contains_weak(etag):
+        response = current_app.response_class(status=304)
+    else:
+        response = jsonify(build())
+    response.set_etag(etag)
+    response.cache_control.public = True
+    response.cache_control.no_cache = True
+    return response
 
 
 def _json(data):
@@ -54,14 +84,20 @@ def _json(data):
 
 
 def error_response(status: int, message: str, parameter: str | None = None):
+    """A problem detail (RFC 9457). ``error`` and ``message`` repeat ``title`` and
+    ``detail`` for clients written before the API spoke problem+json."""
     body = {
+        "type": "about:blank",
+        "title": _error_name(status),
         "status": status,
+        "detail": message,
         "error": _error_name(status),
         "message": message,
     }
     if parameter is not None:
         body["parameter"] = parameter
     response = jsonify(body)
+    response.mimetype = "application/problem+json"
     response.status_code = status
     response.headers.update(CORS_HEADERS)
     return response
@@ -125,4 +161,4 @@ def _routing_errors():
 @bp.after_request
 def _cors(response):
     response.headers.update(CORS_HEADERS)
-    return response
+    return gzip_if_accepted(response)

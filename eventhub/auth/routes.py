@@ -61,10 +61,31 @@ def reset_password(token: str):
         return redirect(url_for("auth.forgot_password"), 303)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        user.set_password(form.password.data)
-        accounts.end_all_sessions(user)
-        audit.record("password_reset", user=user)
+        accounts.set_password(user, form.password.data)
         db.session.commit()
         flash(_("Your password has been changed. Please sign in."), "ok")
         return redirect(url_for("auth.login"), 303)
     return render_template("auth/reset.html", form=form)
+
+
+@bp.route("/password/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """An invited colleague chooses a password, then signs in with it."""
+    user = accounts.user_for_invitation(token)
+    if user is None:
+        flash(
+            _(
+                "The invitation has expired or has been used already. Ask whoever invited you "
+                "to send a new one."
+            ),
+            "error",
+        )
+        return redirect(url_for("auth.login"), 303)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        accounts.accept_invitation(user, form.password.data)
+        db.session.commit()
+        flash(_("Your password is set. Please sign in."), "ok")
+        return redirect(url_for("auth.login"), 303)
+    status = 422 if form.errors else 200
+    return render_template("auth/invitation.html", form=form, user=user), status

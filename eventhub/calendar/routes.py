@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, request
+from flask import abort, current_app, redirect, request, url_for
 
 from eventhub.calendar import bp
+from eventhub.compression import gzip_if_accepted
 from eventhub.core.services import ical, listing
+from eventhub.extensions import db
 from eventhub.urls import external_url
 
 # Calendar applications poll on their own schedule; five minutes keeps proxies useful
@@ -29,9 +31,21 @@ def kind(kind: str):
     return _feed(ical.kind_scope(kind))
 
 
-@bp.route("/project/<reference>.ics")
-def project(reference: str):
-    return _feed(ical.project_scope(reference), must_have_events=True)
+@bp.route("/projects/<int:project_id>.ics")
+def project(project_id: int):
+    return _feed(ical.project_scope(project_id), must_have_events=True)
+
+
+@bp.route("/project/<path:reference>.ics")
+def project_by_code(reference: str):
+    """Where project feeds used to be: by code, which may hold ``/`` (``2024.LV/NVOF/...``),
+    or by id. Subscribed calendars follow the permanent redirect to the id's address."""
+    scope = ical.project_scope_by_reference(reference)
+    if scope is None or not ical.has_public_events(scope):
+        abort(404)
+    query = request.query_string.decode()
+    target = url_for("calendar.project", project_id=scope.project_id)
+    return redirect(f"{target}?{query}" if query else target, 301)
 
 
 @bp.route("/municipality/<int:municipality_id>.ics")
@@ -55,8 +69,14 @@ def personal(token: str):
 def _feed(scope: ical.FeedScope | None, *, must_have_events: bool = False):
     if scope is None or (must_have_events and not ical.has_public_events(scope)):
         abort(404)
-    source = external_url(request.endpoint, **(request.view_args or {}))
-    feed = ical.public_feed(scope, locale=request.args.get("lang"), source=source)
+    # SOURCE is where the feed is refreshed from: with the query the feed understands
+    # (?lang=lv names it in Latvian), or a refresh would rename it. Only that: any other
+    # query would be a new feed to build and keep.
+    lang = request.args.get("lang")
+    query = {"lang": lang} if lang in current_app.config["LANGUAGES"] else {}
+    source = external_url(request.endpoint, **(request.view_args or {}), **query)
+    feed = ical.public_feed(scope, locale=lang, source=source)
+    db.session.commit()  # VEVENTs built for this feed are kept for other workers
     return _respond(feed)
 
 
@@ -73,3 +93,6 @@ def _respond(feed: ical.Feed, *, private: bool = False, disposition: str = "inli
     response.cache_control.max_age = MAX_AGE
     response.headers["Content-Disposition"] = f'{disposition}; filename="{feed.filename}"'
     return response.make_conditional(request)
+
+
+bp.after_request(gzip_if_accepted)

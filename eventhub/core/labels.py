@@ -8,8 +8,10 @@ from eventhub.core.models import (
     EventKind,
     EventStatus,
     Gender,
+    InitiativeStatus,
     LabourStatus,
     RegistrationStatus,
+    Role,
 )
 
 KIND_LABELS = {
@@ -71,6 +73,19 @@ LABOUR_STATUS_LABELS = {
     LabourStatus.LONG_TERM_UNEMPLOYED: _l("Long-term unemployed"),
     LabourStatus.INACTIVE: _l("Outside the labour force"),
     LabourStatus.IN_EDUCATION: _l("In education or training"),
+}
+
+INITIATIVE_STATUS_LABELS = {
+    InitiativeStatus.IDEA: _l("Idea"),
+    InitiativeStatus.LAUNCHED: _l("Launched"),
+    InitiativeStatus.CONTINUED: _l("Continued"),
+    InitiativeStatus.ENDED: _l("Ended"),
+}
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.MANAGER: _l("Project manager"),
+    Role.CHECKIN: _l("Check-in staff"),
 }
 
 LANGUAGE_NAMES = {

@@ -47,5 +47,6 @@ FORMAT = Format(
     event_page=event_page,
     manage_page=manage_page,
     calendar_text=forums.programme_text,
+    calendar_sessions=forums.calendar_sessions,
     api_fields=api_fields,
 )

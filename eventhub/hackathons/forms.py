@@ -13,18 +13,21 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
-from eventhub.core.models import Event, InitiativeStatus
+from eventhub.core import labels
+from eventhub.core.models import Event
 from eventhub.core.services import hackathons
 from eventhub.web.forms import choices as select_choices
 
-INITIATIVE_STATUS_LABELS = {
-    InitiativeStatus.IDEA: _l("Idea"),
-    InitiativeStatus.LAUNCHED: _l("Launched"),
-    InitiativeStatus.CONTINUED: _l("Continued"),
-    InitiativeStatus.ENDED: _l("Ended"),
-}
+INITIATIVE_STATUS_LABELS = labels.INITIATIVE_STATUS_LABELS
 
 
 def challenge_choices(event_id: int) -> list[SelectChoice]:
@@ -140,6 +143,40 @@ class InitiativeForm(FlaskForm):
         _l("Status"),
         choices=select_choices((s.value, label) for s, label in INITIATIVE_STATUS_LABELS.items()),
         validators=[InputRequired()],
+    )
+    continues_from = SelectField(
+        _l("Continues from (the same initiative at an earlier event)"), validators=[Optional()]
+    )
+
+
+class OrganiserTeamForm(FlaskForm):
+    """A team recorded by an organiser (a past hackathon, or teams formed on paper)."""
+
+    name = StringField(
+        _l("Team name"),
+        validators=[
+            DataRequired(_l("Please give the team a name.")),
+            Length(max=hackathons.TEAM_NAME_MAX),
+        ],
+    )
+    challenge = SelectField(_l("Challenge"), validators=[Optional()])
+    initiative = StringField(_l("Initiative"), validators=[Optional(), Length(max=200)])
+    status = SelectField(
+        _l("Status"),
+        choices=select_choices((s.value, label) for s, label in INITIATIVE_STATUS_LABELS.items()),
+        validators=[InputRequired()],
+    )
+
+
+class MemberForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Please write the person's name.")), Length(max=200)],
+    )
+    email = StringField(
+        _l("Email (optional)"),
+        description=_l("Nobody is mailed; with an email the person is recognised elsewhere."),
+        validators=[Optional(), Email(_l("Please check the email address.")), Length(max=254)],
     )
 
 

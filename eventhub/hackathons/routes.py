@@ -4,6 +4,8 @@ events around the hackathon."""
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -31,6 +33,8 @@ from eventhub.hackathons.forms import (
     InitiativeForm,
     JoinTeamForm,
     LinkEventForm,
+    MemberForm,
+    OrganiserTeamForm,
     SeekForm,
     challenge_choices,
 )
@@ -88,6 +92,10 @@ def initiative(initiative_id: int):
         event=event,
         members=hackathons.member_counts(event.id).get(found.team_id, 0),
         mentoring=mentoring,
+        # The earlier initiative is named only if its hackathon is public too.
+        earlier=found.continues_from
+        if found.continues_from is not None and found.continues_from.team.event.is_public
+        else None,
     )
 
 
@@ -236,6 +244,7 @@ def _organiser_page(event: Event, status: int = 200, **forms):
                 "title": t.initiative.title,
                 "description": t.initiative.description,
                 "status": t.initiative.status.value,
+                "continues_from": str(t.initiative.continues_from_id or ""),
             }
         )
         for t in team_list
@@ -243,6 +252,11 @@ def _organiser_page(event: Event, status: int = 200, **forms):
     }
     if "initiative_form" in forms:
         initiative_forms[forms["initiative_id"]] = forms["initiative_form"]
+    earlier = _earlier_choices(event)
+    for form in initiative_forms.values():
+        form.continues_from.choices = earlier
+    team_form = forms.get("team_form") or OrganiserTeamForm()
+    team_form.challenge.choices = _challenge_choices(event)
     return render_template(
         "hackathons/organiser.html",
         event=event,
@@ -259,7 +273,43 @@ def _organiser_page(event: Event, status: int = 200, **forms):
         challenge_form=forms.get("challenge_form") or ChallengeForm(),
         initiative_forms=initiative_forms,
         link_form=link_form,
+        team_form=team_form,
+        member_forms={
+            t.id: forms.get(f"member_form_{t.id}") or MemberForm(prefix=f"m{t.id}")
+            for t in team_list
+        },
     ), status
+
+
+def _earlier_choices(event: Event):
+    """Initiatives at the organiser's earlier events, for "continues from"."""
+    rows = db.session.execute(
+        select(Initiative.id, Initiative.title, Event.title, Event.starts_at, Event.timezone)
+        .join(Team, Team.id == Initiative.team_id)
+        .join(Event, Event.id == Team.event_id)
+        .where(access.manageable_events_filter(current_user), Event.starts_at < event.starts_at)
+        .order_by(Event.starts_at.desc(), Initiative.title)
+        .limit(500)
+    ).all()
+    return select_choices(
+        [("", _("Nothing earlier"))]
+        + [
+            (str(i), f"{title} ({at.astimezone(ZoneInfo(tz)):%Y-%m-%d} {event_title})")
+            for i, title, event_title, at, tz in rows
+        ]
+    )
+
+
+def _challenge_choices(event: Event):
+    return select_choices(
+        [("", _("No challenge"))]
+        + [
+            (str(c.id), c.title)
+            for c in db.session.scalars(
+                select(Challenge).where(Challenge.event_id == event.id).order_by(Challenge.position)
+            )
+        ]
+    )
 
 
 @bp.route("/organiser/<int:event_id>")
@@ -302,6 +352,7 @@ def update_initiative(initiative_id: int):
     found = db.session.get(Initiative, initiative_id) or abort(404)
     event = _hackathon_to_manage(found.team.event_id)
     form = InitiativeForm()
+    form.continues_from.choices = _earlier_choices(event)
     if not form.validate_on_submit():
         return _organiser_page(event, 422, initiative_form=form, initiative_id=found.id)
     hackathons.update_initiative(
@@ -311,8 +362,55 @@ def update_initiative(initiative_id: int):
         title=form.title.data,
         description=form.description.data or "",
     )
+    earlier = db.session.get(Initiative, int(form.continues_from.data or 0))
+    hackathons.set_continues_from(current_user, found, earlier)
     db.session.commit()
     flash(_("The initiative “%(title)s” has been saved.", title=found.title), "ok")
+    return redirect(url_for("hackathons.organiser", event_id=event.id), 303)
+
+
+@bp.route("/organiser/<int:event_id>/teams", methods=["POST"])
+@manager_required
+def add_team(event_id: int):
+    event = _hackathon_to_manage(event_id)
+    form = OrganiserTeamForm()
+    form.challenge.choices = _challenge_choices(event)
+    if not form.validate_on_submit():
+        return _organiser_page(event, 422, team_form=form)
+    try:
+        team = hackathons.add_team_by_organiser(
+            current_user,
+            event,
+            form.name.data,
+            challenge_id=int(form.challenge.data) if form.challenge.data else None,
+            initiative_title=form.initiative.data or "",
+            status=InitiativeStatus(form.status.data),
+        )
+    except hackathons.TeamError as refused:
+        db.session.rollback()
+        form.name.errors.append(refused.message)
+        return _organiser_page(event, 409, team_form=form)
+    db.session.commit()
+    flash(_("The team “%(name)s” has been added.", name=team.name), "ok")
+    return redirect(url_for("hackathons.organiser", event_id=event.id), 303)
+
+
+@bp.route("/organiser/teams/<int:team_id>/members", methods=["POST"])
+@manager_required
+def add_member(team_id: int):
+    team = db.session.get(Team, team_id) or abort(404)
+    event = _hackathon_to_manage(team.event_id)
+    form = MemberForm(prefix=f"m{team.id}")
+    if not form.validate_on_submit():
+        return _organiser_page(event, 422, **{f"member_form_{team.id}": form})
+    try:
+        hackathons.add_member_by_organiser(current_user, team, form.name.data, form.email.data)
+    except hackathons.TeamError as refused:
+        db.session.rollback()
+        form.name.errors.append(refused.message)
+        return _organiser_page(event, 409, **{f"member_form_{team.id}": form})
+    db.session.commit()
+    flash(_("%(name)s has been added to the team.", name=form.name.data.strip()), "ok")
     return redirect(url_for("hackathons.organiser", event_id=event.id), 303)
 
 

@@ -49,20 +49,37 @@ def summary_table(report: Report, names: Names, today: date) -> Table:
             rows.append([f"  {labels.KIND_LABELS[item.kind]}", item.held, item.planned or None])
     rows += [
         [_("Participations (attendance records)"), p.participations, None],
-        [f"  {_('of which registered participants')}", p.registered_participations, None],
-        [f"  {_('of which walk-ins')}", p.walk_ins, None],
+        ["  " + _("of which registered participants"), p.registered_participations, None],
+        ["  " + _("of which walk-ins"), p.walk_ins, None],
         [_("Organisation participations (event and organisation pairs)"),
          p.organisation_participations, None],
         [_("Unique persons"), p.unique_persons, t.planned_participants],
         [_("Unique organisations"), p.unique_organisations, None],
         [_("People counted without names (headcounts, not in the participations)"),
          p.headcount, None],
-        [f"  {_('at events')}", p.headcount_events, None],
+        ["  " + _("at events"), p.headcount_events, None],
         [_("Guidance sessions"), g.sessions, t.planned_guidance or None],
         [_("Organisations given guidance"), g.organisations, None],
     ]  # fmt: skip
     for _tid, name, n in g.by_topic:
         rows.append([f"  {name}", n, None])
+    rows.append([_("Guidance sessions by the organisation's municipality"), None, None])
+    for _mid, name, n in g.by_municipality:
+        rows.append([f"  {name}", n, None])
+    rows.append(["  " + _("No municipality recorded"), g.without_municipality, None])
+    o, h = report.outreach, report.hackathons
+    rows += [
+        [_("Outreach: talks at other organisers' events (not in the events held)"), o.events,
+         None],
+        ["  " + _("people counted there"), o.headcount, None],
+        [_("Hackathon teams"), h.teams, None],
+        [_("Initiatives"), h.initiatives_total, None],
+    ]  # fmt: skip
+    for status, n in h.initiatives.items():
+        rows.append([f"  {labels.INITIATIVE_STATUS_LABELS[status]}", n, None])
+    rows += [
+        [_("Mentoring sessions held"), h.mentoring_sessions, None],
+    ]
     rows += [
         [_("Registrations at held events"), r.total, None],
     ]
@@ -74,7 +91,9 @@ def summary_table(report: Report, names: Names, today: date) -> Table:
         [_("No-shows (confirmed, did not attend)"), r.no_shows, None],
     ]
     fill_rate_row = len(rows)
-    rows.append([_("Fill rate (confirmed of places offered)"), _ratio(r.fill_rate), None])
+    rows.append(
+        [_("Fill rate (confirmed and walk-ins of places offered)"), _ratio(r.fill_rate), None]
+    )
     for result in report.surveys:
         if result.event_id is None and result.thl_score is not None:
             rows.append(
@@ -187,6 +206,16 @@ def report_tables(report: Report, names: Names, today: date) -> list[Table]:
     topics.rows.append([_("Sessions in all"), report.guidance.sessions])
     topics.rows.append([_("Organisations given guidance"), report.guidance.organisations])
     tables.append(topics)
+    places = Table(
+        "guidance_by_municipality",
+        _("Guidance by municipality"),
+        [_("Municipality of the organisation"), _("Sessions")],
+    )
+    for _mid, name, n in report.guidance.by_municipality:
+        places.rows.append([name, n])
+    places.rows.append([_("No municipality recorded"), report.guidance.without_municipality])
+    places.rows.append([_("Sessions in all"), report.guidance.sessions])
+    tables.append(places)
     tables.append(survey_table(report, names))
     return tables
 

@@ -4,4 +4,13 @@ from flask import Blueprint
 
 bp = Blueprint("manage", __name__)
 
-from eventhub.manage import attendance, events, registrations  # noqa: E402,F401
+from eventhub.manage import (  # noqa: E402,F401
+    attendance,
+    events,
+    failed_mail,
+    imports,
+    organisations,
+    registrations,
+    setup,
+    users,
+)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from eventhub.core.models import Event, Municipality
+from eventhub.core.models import Event
 from eventhub.core.numbers import parse_id
-from eventhub.core.services import organisations
-from eventhub.extensions import db
+from eventhub.core.services import organisations, places
 from eventhub.web.forms import choices
 
 
@@ -41,11 +39,9 @@ class WalkInForm(FlaskForm):
     def fill_choices(self, event: Event) -> None:
         """Municipalities of the event's country (all when it has none), and organisation
         names to pick from."""
-        stmt = select(Municipality).order_by(Municipality.name)
-        if event.municipality is not None:
-            stmt = stmt.where(Municipality.country == event.municipality.country)
+        where = places.choices_for(places.event_country(event))
         self.municipality.choices = choices(
-            [("", _l("Choose…"))] + [(str(m.id), m.name) for m in db.session.scalars(stmt)]
+            [("", _l("Choose…"))] + [(str(mid), name) for mid, name in where.municipalities]
         )
         self.organisation_names = organisations.confirmed_names()
 

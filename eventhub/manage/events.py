@@ -4,17 +4,20 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
+from eventhub.core import audit_text
 from eventhub.core.db import utcnow
 from eventhub.core.models import (
     AuditEntry,
     Event,
     EventStatus,
     Municipality,
+    Project,
     QuestionType,
     Registration,
 )
-from eventhub.core.services import access, capacity, event_admin
+from eventhub.core.services import access, capacity, event_admin, projects
 from eventhub.extensions import db
 from eventhub.manage import bp
 from eventhub.manage.forms import EventForm, QuestionForm
@@ -34,6 +37,7 @@ def index():
         show=show,
         taken=capacity.places_taken([e.id for e in events]),
         can_manage=access.can_manage(current_user),
+        checklist=projects.first_run_checklist(current_user),
     )
 
 
@@ -64,6 +68,8 @@ def _event_form(**kwargs) -> EventForm:
 @manager_required
 def new_event():
     form = _event_form()
+    if request.method == "GET":
+        _project_defaults(form)
     if form.validate_on_submit():
         access.project_to_manage(current_user, int(form.project.data))
         event = event_admin.create_event(current_user, **form.changes())
@@ -71,6 +77,24 @@ def new_event():
         flash(_("The event has been saved as a draft. Publish it when it is ready."), "ok")
         return redirect(url_for("manage.event", event_id=event.id), 303)
     return render_template("manage/event_form.html", form=form, event=None), _status(form)
+
+
+def _project_defaults(form: EventForm) -> None:
+    """A new event starts in its project's timezone and language: the project asked for in
+    the address, or the user's only project."""
+    scope = db.session.scalars(access.projects_query(current_user).limit(2)).all()
+    wanted = request.args.get("project", type=int)
+    project = next((p for p in scope if p.id == wanted), None)
+    if wanted is not None and project is None:
+        project = db.session.get(Project, wanted)
+        if project is not None and not access.may_manage_project(current_user, project):
+            project = None
+    if project is None and len(scope) == 1:
+        project = scope[0]
+    if project is not None:
+        form.project.data = str(project.id)
+        form.timezone.data = project.timezone
+        form.language.data = project.language
 
 
 @bp.route("/events/<int:event_id>")
@@ -92,6 +116,10 @@ def event(event_id: int):
 def edit_event(event_id: int):
     event = access.event_to_manage(current_user, event_id)
     form = _event_form(obj=_FormValues(event))
+    form.stored = {
+        name: getattr(event, name)
+        for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+    }
     if form.validate_on_submit():
         access.project_to_manage(current_user, int(form.project.data))
         try:
@@ -185,9 +213,15 @@ def delete_question(event_id: int, question_id: int):
 def audit_log():
     page = max(request.args.get("page", 1, type=int), 1)
     entries = db.session.scalars(
-        select(AuditEntry).order_by(AuditEntry.id.desc()).limit(100).offset((page - 1) * 100)
+        select(AuditEntry)
+        .options(joinedload(AuditEntry.user), joinedload(AuditEntry.event))
+        .order_by(AuditEntry.id.desc())
+        .limit(100)
+        .offset((page - 1) * 100)
     ).all()
-    return render_template("manage/audit.html", entries=entries, page=page)
+    return render_template(
+        "manage/audit.html", entries=entries, page=page, sentences=audit_text.sentences(entries)
+    )
 
 
 def _status(form) -> int:

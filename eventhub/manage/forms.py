@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -21,6 +20,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 from eventhub.core import labels
 from eventhub.core.models import EventKind, QuestionType
 from eventhub.core.numbers import parse_id
+from eventhub.core.services import events
 from eventhub.web.forms import choices
 
 TIMEZONES = ["Europe/Helsinki", "Europe/Riga", "Europe/Tallinn"]
@@ -92,20 +92,49 @@ class EventForm(FlaskForm):
         validators=[Optional()],
     )
 
+    # The times stored so far, by field name, when an event is edited: a time the autumn
+    # change repeats keeps which of the two it was while it is left as it was.
+    stored: dict[str, datetime | None] = {}
+
+    def _existing_time(self, field):
+        """Refuse a wall time that does not exist in the event's timezone (the hour the
+        clocks skip in spring); the database would otherwise get an end before the start."""
+        if field.data is None or self.timezone.data not in TIMEZONES:
+            return
+        try:
+            events.local_time(field.data, self.timezone.data)
+        except events.NonexistentLocalTime:
+            raise ValidationError(
+                _l(
+                    "%(time)s does not exist in %(zone)s: the clocks go forward an hour that "
+                    "night. Please choose a time before or after the change.",
+                    time=field.data.strftime("%H:%M"),
+                    zone=self.timezone.data,
+                )
+            ) from None
+
+    def validate_starts(self, field):
+        self._existing_time(field)
+
     def validate_ends(self, field):
+        self._existing_time(field)
         if self.starts.data and field.data and field.data <= self.starts.data:
             raise ValidationError(_l("The event must end after it starts."))
 
+    def validate_registration_opens(self, field):
+        self._existing_time(field)
+
     def validate_registration_closes(self, field):
+        self._existing_time(field)
         opens = self.registration_opens.data
         if opens and field.data and field.data <= opens:
             raise ValidationError(_l("Registration must close after it opens."))
 
-    def aware(self, value: datetime | None) -> datetime | None:
-        """A time typed in the event's timezone, made timezone-aware."""
+    def aware(self, value: datetime | None, name: str = "") -> datetime | None:
+        """A time typed in the event's timezone, as an unambiguous instant (UTC)."""
         if value is None:
             return None
-        return value.replace(tzinfo=ZoneInfo(self.timezone.data))
+        return events.local_time(value, self.timezone.data, keep=self.stored.get(name))
 
     def changes(self) -> dict:
         """The event's fields from the form, ready for the events service."""
@@ -115,8 +144,8 @@ class EventForm(FlaskForm):
             "project_id": int(self.project.data),
             "description": (self.description.data or "").strip(),
             "timezone": self.timezone.data,
-            "starts_at": self.aware(self.starts.data),
-            "ends_at": self.aware(self.ends.data),
+            "starts_at": self.aware(self.starts.data, "starts_at"),
+            "ends_at": self.aware(self.ends.data, "ends_at"),
             "venue": (self.venue.data or "").strip(),
             "address": (self.address.data or "").strip(),
             "online_url": (self.online_url.data or "").strip() or None,
@@ -125,8 +154,12 @@ class EventForm(FlaskForm):
             "capacity": self.capacity.data,
             "waitlist_enabled": self.waitlist_enabled.data,
             "requires_approval": self.requires_approval.data,
-            "registration_opens_at": self.aware(self.registration_opens.data),
-            "registration_closes_at": self.aware(self.registration_closes.data),
+            "registration_opens_at": self.aware(
+                self.registration_opens.data, "registration_opens_at"
+            ),
+            "registration_closes_at": self.aware(
+                self.registration_closes.data, "registration_closes_at"
+            ),
         }
 
 

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from eventhub.core import labels
 from eventhub.core.models import Event
+from eventhub.core.services import registrations_admin
 from eventhub.core.services.signup import Placement
 from eventhub.web.forms import choices
 from eventhub.web.signup_forms import DetailsForm, build_form
@@ -43,6 +44,13 @@ class ManualRegistrationForm(DetailsForm):
         default=Placement.PLACE.value,
         validators=[InputRequired(_l("Please choose what the person gets."))],
     )
+    send_mail = BooleanField(
+        _l("Send the person their confirmation by email"),
+        description=_l(
+            "Ticked for events still to come. For an event that is over, nothing is sent "
+            "unless you tick it."
+        ),
+    )
     consent = BooleanField(
         _l("The person has agreed that their details are used for this event."),
         validators=[InputRequired(_l("Please confirm that the person has agreed."))],
@@ -60,6 +68,7 @@ def manual_registration_form(event: Event, **kwargs) -> ManualRegistrationForm:
     )
     if not form.is_submitted():
         form.locale.data = default
+        form.send_mail.data = registrations_admin.mail_by_default(event)
     return form
 
 
@@ -73,7 +82,8 @@ class MessageForm(FlaskForm):
     body = TextAreaField(
         _l("Message"),
         description=_l(
-            "Sent as you write it. The event's time and place are added below your message."
+            "Sent as you write it, greeting and all. The event's time and place and each "
+            "participant's own link to their registration are added below your message."
         ),
         validators=[DataRequired(_l("Please write the message.")), Length(max=10000)],
         render_kw={"rows": 10},

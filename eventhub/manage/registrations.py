@@ -140,7 +140,13 @@ def add_registration(event_id: int):
     if form.validate_on_submit():
         data = form.signup_data(form.locale.data, form.email.data)
         try:
-            result = service.add_by_hand(current_user, event, data, Placement(form.placement.data))
+            result = service.add_by_hand(
+                current_user,
+                event,
+                data,
+                Placement(form.placement.data),
+                notify=form.send_mail.data,
+            )
         except RegistrationRefused as refused:
             db.session.rollback()
             refusal = _refusal(refused)

@@ -168,6 +168,7 @@ def _current(registration) -> dict:
         "phone": registration.person.phone,
         "organisation": registration.organisation.name if registration.organisation else "",
         "municipality": str(registration.municipality_id or ""),
+        "place": str(registration.place_id or ""),
         "accessibility_needs": registration.accessibility_needs,
         "dietary_needs": registration.dietary_needs,
         "gender": registration.gender.value if registration.gender else None,

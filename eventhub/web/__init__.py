@@ -112,6 +112,8 @@ def init_web(app: Flask) -> None:
         user = db.session.get(User, uid)
         if user is None or user.session_fingerprint != fingerprint:
             return None  # the password changed since this session signed in
+        if not user.active:
+            return None  # deactivated: every session of the account ends at once
         if not accounts.session_is_live(user, session.get(accounts.SESSION_KEY)):
             return None  # signed out: a saved copy of the cookie opens nothing
         return user

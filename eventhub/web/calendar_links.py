@@ -39,12 +39,14 @@ class FeedLinks:
 
 @dataclass(frozen=True)
 class EventLinks:
-    """One event: download it, or add it to a web calendar, and the feed it belongs to."""
+    """One event: download it, or add it to a web calendar, and the feeds it belongs to."""
 
     download: str
     google: str | None  # None for a cancelled event: nothing to add
     outlook: str | None
     feed: FeedLinks
+    # The feeds of the organisations that run the event's project.
+    organisations: tuple[FeedLinks, ...] = ()
 
 
 def feed_links(endpoint: str, title: str, **values) -> FeedLinks:
@@ -69,8 +71,19 @@ def listing_feed(kind: EventKind | None) -> FeedLinks:
 def event_feed(event: Event) -> FeedLinks:
     """The feed to follow from an event page: its project's, else all events."""
     if event.project is not None:
-        return feed_links("calendar.project", event.project.name, reference=event.project.code)
+        return feed_links("calendar.project", event.project.name, project_id=event.project.id)
     return listing_feed(None)
+
+
+def organisation_feeds(event: Event) -> tuple[FeedLinks, ...]:
+    """The feeds of the confirmed organisations that run the event's project."""
+    if event.project is None:
+        return ()
+    return tuple(
+        feed_links("calendar.organisation", org.name, organisation_id=org.id)
+        for org in event.project.organisations
+        if org.confirmed
+    )
 
 
 def event_links(event: Event) -> EventLinks:
@@ -107,6 +120,7 @@ def event_links(event: Event) -> EventLinks:
         google=google,
         outlook=outlook,
         feed=event_feed(event),
+        organisations=organisation_feeds(event),
     )
 
 
@@ -128,6 +142,7 @@ def calendar_alternates(event: Event | None = None, kind: EventKind | None = Non
         return [
             (event.title, external_url("calendar.event_ics", event_id=event.id)),
             (feed.title, feed.url),
+            *((org.title, org.url) for org in organisation_feeds(event)),
         ]
     feeds = [listing_feed(kind)]
     if kind is not None:

@@ -9,7 +9,6 @@ from cachetools import LRUCache, TTLCache
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import (
     BooleanField,
     EmailField,
@@ -30,13 +29,11 @@ from eventhub.core.models import (
     EventQuestion,
     Gender,
     LabourStatus,
-    Municipality,
     QuestionType,
 )
 from eventhub.core.numbers import parse_id
-from eventhub.core.services import formats, organisations
+from eventhub.core.services import formats, organisations, places
 from eventhub.core.services.signup import SignupData
-from eventhub.extensions import db
 from eventhub.web.forms import MultiCheckboxField, choices
 
 NAME_MAX = 200
@@ -111,6 +108,7 @@ class DetailsForm(FlaskForm):
             phone=(self.phone.data or "").strip() or None,
             organisation_name=(self.organisation.data or "").strip() or None,
             municipality_id=parse_id(self.municipality.data),
+            place_id=parse_id(getattr(getattr(self, "place", None), "data", None)),
             accessibility_needs=(self.accessibility_needs.data or "").strip(),
             dietary_needs=(self.dietary_needs.data or "").strip(),
             answers={
@@ -173,10 +171,9 @@ def _question_field(q: EventQuestion) -> Field:
     return RadioField(q.label, choices=yes_no, validators=validators, **kw)
 
 
-# How long a process keeps the list of municipalities. They are reference data (seeded with
-# the database, changed by a migration or an administrator's script, never by a request),
-# so a new one may take this long to appear on a form served by another process.
-MUNICIPALITIES_SECONDS = 300
+# How long a process keeps a country's municipalities and places: reference data changed
+# by an administrator now and then; another process may show a rename this much later.
+PLACES_SECONDS = 300
 _cache_lock = threading.Lock()
 
 
@@ -185,10 +182,7 @@ def _caches() -> dict:
     share them)."""
     return current_app.extensions.setdefault(
         "eventhub_signup_forms",
-        {
-            "forms": LRUCache(maxsize=1024),
-            "municipalities": TTLCache(maxsize=1, ttl=MUNICIPALITIES_SECONDS),
-        },
+        {"forms": LRUCache(maxsize=1024), "places": TTLCache(maxsize=8, ttl=PLACES_SECONDS)},
     )
 
 
@@ -214,29 +208,47 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
             cls = _event_form_class(event, base, collects)
             with _cache_lock:
                 forms[key] = cls
-    if issubclass(base, SignupForm) and formats.has_signup_fields(event):
+    # Where people come from: the municipalities of the event's country, and the places below
+    # them where the country has any (a parish of a Latvian novads).
+    where = _places(places.event_country(event))
+    with_format = issubclass(base, SignupForm) and formats.has_signup_fields(event)
+    if with_format or where.places:
 
-        class WithFormat(cls):  # type: ignore[misc, valid-type]
+        class PerRequest(cls):  # type: ignore[misc, valid-type]
             pass
 
-        formats.add_signup_fields(WithFormat, event)
-        cls = WithFormat
+        if with_format:
+            formats.add_signup_fields(PerRequest, event)
+        if where.places:
+            PerRequest.place = SelectField(
+                _l("Place (optional)"),
+                description=_l("The parish or village you live in, if it is listed."),
+                choices=choices(
+                    [("", _l("Choose…"))]
+                    + [
+                        (str(pid), f"{name} ({municipality})")
+                        for municipality, listed in where.places
+                        for pid, name in listed
+                    ]
+                ),
+                validators=[Optional()],
+            )
+        cls = PerRequest
     form = cls(**kwargs)
-    form.municipality.choices = choices([("", _l("Choose…")), *_municipalities()])
+    form.municipality.choices = choices(
+        [("", _l("Choose…"))] + [(str(mid), name) for mid, name in where.municipalities]
+    )
     return form
 
 
-def _municipalities() -> list[tuple[str, str]]:
-    cache = _caches()["municipalities"]
+def _places(country) -> places.CountryChoices:
+    cache = _caches()["places"]
     with _cache_lock:
-        found = cache.get("all")
+        found = cache.get(country)
     if found is None:
-        found = [
-            (str(m.id), m.name)
-            for m in db.session.scalars(select(Municipality).order_by(Municipality.name))
-        ]
+        found = places.choices_for(country)
         with _cache_lock:
-            cache["all"] = found
+            cache[country] = found
     return found
 
 

@@ -36,7 +36,11 @@ def series_form(series: WorkshopSeries, sessions: list[Event], **kwargs) -> Seri
         for q in session.questions:
             questions.setdefault(_question_key(q), q)
     like_an_event = SimpleNamespace(
-        kind=EventKind.WORKSHOP, questions=list(questions.values()), project=series.project
+        kind=EventKind.WORKSHOP,
+        questions=list(questions.values()),
+        project=series.project,
+        # Where the sessions are: the form offers that country's municipalities and places.
+        municipality=next((s.municipality for s in sessions if s.municipality), None),
     )
     form = build_form(like_an_event, base=SeriesSignupForm, **kwargs)
     form.asked = questions

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from eventhub.core.db import utcnow
-from eventhub.core.models import EventKind, Project
+from eventhub.core.models import EventKind, Municipality, Project
 from eventhub.extensions import db
 from tests.browser.support import ORGANISER_EMAIL, ORGANISER_PASSWORD, requires_chromium, t
 
@@ -42,6 +42,7 @@ def organiser_events(site) -> dict[str, int]:
                 registration.SignupData(name="Aino Mäkelä", email="aino@example.fi", locale="fi"),
             )
         ids["project"] = db.session.scalar(db.select(Project.id))
+        ids["municipality"] = db.session.scalar(db.select(Municipality.id))
         db.session.commit()
     return ids
 
@@ -68,6 +69,14 @@ def test_organiser_pages(site, pages, organiser_events, locale):
         "org-indicators-report": "/organiser/indicators/report",
         "org-guidance": f"/organiser/indicators/projects/{project}/guidance",
         "org-surveys": f"/organiser/indicators/projects/{project}/surveys",
+        "org-projects": "/organiser/projects/",
+        "org-project-edit": f"/organiser/projects/{project}/edit",
+        "org-places": "/organiser/places/",
+        "org-municipality": f"/organiser/places/{organiser_events['municipality']}",
+        "org-organisations": "/organiser/organisations/?show=unconfirmed",
+        "org-organisation-new": "/organiser/organisations/new",
+        "org-users": "/organiser/users/",
+        "org-invite": "/organiser/users/invite",
     }
     page = pages.open(locale)
     page.goto("/login")
@@ -76,7 +85,8 @@ def test_organiser_pages(site, pages, organiser_events, locale):
     page.get_by_role("button", name=t(site, locale, "Sign in"), exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(t(site, locale, "Your events"))
 
-    data = (*TITLES, "Aino Mäkelä", "aino@example.fi", "Kylätalo", site.project_name)
+    # The signed-in account is called "Organiser" (from its address): the users page shows it.
+    data = (*TITLES, "Aino Mäkelä", "aino@example.fi", "Kylätalo", site.project_name, "Organiser")
     found = []
     for name, url in urls.items():
         response = page.goto(url)

@@ -8,7 +8,13 @@ from eventhub.core.models.base import (
     Role,
 )
 from eventhub.core.models.door import DoorDevice, DoorTap, TapKind, TapOutcome
-from eventhub.core.models.event import PUBLIC_STATUSES, Event, EventQuestion, QuestionType
+from eventhub.core.models.event import (
+    PUBLIC_STATUSES,
+    Event,
+    EventCalendarEntry,
+    EventQuestion,
+    QuestionType,
+)
 from eventhub.core.models.forums import (
     DiscussionGroup,
     GroupChoice,
@@ -24,6 +30,7 @@ from eventhub.core.models.hackathons import (
     TeamMember,
     TeamSeeker,
 )
+from eventhub.core.models.imports import ImportBatch, ImportedRow, ImportKind, ImportStatus
 from eventhub.core.models.indicators import (
     GuidanceSession,
     GuidanceTopic,
@@ -44,7 +51,7 @@ from eventhub.core.models.people import (
     Registration,
     normalise_email,
 )
-from eventhub.core.models.places import Municipality, Organisation
+from eventhub.core.models.places import Municipality, Organisation, Place
 from eventhub.core.models.project import Project, ProjectTarget
 from eventhub.core.models.security import LoginSession, RateLimitCounter
 from eventhub.core.models.user import AuditEntry, User
@@ -61,6 +68,7 @@ __all__ = [
     "DoorDevice",
     "DoorTap",
     "Event",
+    "EventCalendarEntry",
     "EventKind",
     "EventQuestion",
     "EventStatus",
@@ -69,6 +77,10 @@ __all__ = [
     "GuidanceSession",
     "GuidanceTopic",
     "Headcount",
+    "ImportBatch",
+    "ImportKind",
+    "ImportStatus",
+    "ImportedRow",
     "Initiative",
     "InitiativeStatus",
     "LabourStatus",
@@ -79,6 +91,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Person",
+    "Place",
     "ProgrammeItem",
     "Project",
     "ProjectTarget",

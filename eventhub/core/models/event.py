@@ -87,6 +87,9 @@ class Event(Timestamps, db.Model):
         ForeignKey("event.id", ondelete="SET NULL"), index=True
     )
     registration_optional: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Outreach: a talk or stand at another organiser's event, recorded with a headcount. It is
+    # reported apart and never counts as one of the project's own events held.
+    is_outreach: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     project: Mapped[Project | None] = relationship()
     municipality: Mapped[Municipality | None] = relationship()
@@ -152,3 +155,20 @@ class EventQuestion(db.Model):
     choices: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     event: Mapped[Event] = relationship(back_populates="questions")
+
+
+class EventCalendarEntry(db.Model):
+    """An event's serialised VEVENTs (with its programme sessions) for one revision.
+
+    ``revision`` is a digest of everything the bytes depend on (see services.ical), so a
+    stored entry is used only while it is current; a worker that has just started reads
+    these instead of building ten thousand VEVENTs for its first feed.
+    """
+
+    __tablename__ = "event_calendar_entry"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE"), primary_key=True
+    )
+    revision: Mapped[str] = mapped_column(String(64))
+    vevent: Mapped[str] = mapped_column(Text)

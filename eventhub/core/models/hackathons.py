@@ -109,8 +109,13 @@ class Initiative(Timestamps, db.Model):
         str_enum(InitiativeStatus, "initiative_status"), default=InitiativeStatus.IDEA
     )
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The same initiative carried by a team at an earlier event: a history across hackathons.
+    continues_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("initiative.id", ondelete="SET NULL"), index=True
+    )
 
     team: Mapped[Team] = relationship(back_populates="initiative")
+    continues_from: Mapped[Initiative | None] = relationship(remote_side=[id])
 
 
 class MentoringSession(db.Model):

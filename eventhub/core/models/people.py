@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from eventhub.core.db import UTCDateTime, utcnow
 from eventhub.core.models.base import RegistrationStatus, Timestamps, str_enum
 from eventhub.core.models.event import Event
-from eventhub.core.models.places import Municipality, Organisation
+from eventhub.core.models.places import Municipality, Organisation, Place
 from eventhub.extensions import db
 
 
@@ -97,6 +97,9 @@ class Registration(Timestamps, db.Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
+    # Where the project reports by places below municipalities (a parish): the place, whose
+    # municipality is then the municipality above.
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id", ondelete="SET NULL"))
     status: Mapped[RegistrationStatus] = mapped_column(
         str_enum(RegistrationStatus, "registration_status")
     )
@@ -119,6 +122,7 @@ class Registration(Timestamps, db.Model):
     person: Mapped[Person] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
     municipality: Mapped[Municipality | None] = relationship()
+    place: Mapped[Place | None] = relationship()
 
     @property
     def holds_place(self) -> bool:
@@ -160,7 +164,16 @@ class Attendance(db.Model):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
+    # Where the project reports by places below municipalities (a parish): the place, whose
+    # municipality is then the municipality above.
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id", ondelete="SET NULL"))
     walk_in_name: Mapped[str | None] = mapped_column(String(200))
+    # ESF+ background of a walk-in (a registered person's is on the registration).
+    gender: Mapped[Gender | None] = mapped_column(str_enum(Gender, "gender"))
+    age_band: Mapped[AgeBand | None] = mapped_column(str_enum(AgeBand, "age_band"))
+    labour_status: Mapped[LabourStatus | None] = mapped_column(
+        str_enum(LabourStatus, "labour_status")
+    )
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -169,6 +182,7 @@ class Attendance(db.Model):
     person: Mapped[Person | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
     municipality: Mapped[Municipality | None] = relationship()
+    place: Mapped[Place | None] = relationship()
 
 
 class Headcount(db.Model):

@@ -20,8 +20,31 @@ class Municipality(db.Model):
     region: Mapped[str] = mapped_column(String(120))
     country: Mapped[Country] = mapped_column(str_enum(Country, "country"))
 
+    places: Mapped[list[Place]] = relationship(
+        back_populates="municipality", order_by="Place.name", cascade="all, delete-orphan"
+    )
+
     def __repr__(self) -> str:
         return f"<Municipality {self.name} ({self.country})>"
+
+
+class Place(db.Model):
+    """A place below a municipality that a project reports by: a parish (pagasts) of a Latvian
+    novads, a village of a Finnish kunta. Optional: most projects report by municipality."""
+
+    __tablename__ = "place"
+    __table_args__ = (UniqueConstraint("municipality_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipality.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+
+    municipality: Mapped[Municipality] = relationship(back_populates="places")
+
+    def __repr__(self) -> str:
+        return f"<Place {self.name}>"
 
 
 class Organisation(Timestamps, db.Model):

@@ -8,8 +8,8 @@ from decimal import Decimal
 from sqlalchemy import Column, Date, ForeignKey, Numeric, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eventhub.core.models.base import EventKind, Timestamps, str_enum
-from eventhub.core.models.places import Municipality
+from eventhub.core.models.base import Country, EventKind, Timestamps, str_enum
+from eventhub.core.models.places import Municipality, Organisation
 from eventhub.extensions import db
 
 project_municipality = Table(
@@ -17,6 +17,15 @@ project_municipality = Table(
     db.metadata,
     Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
     Column("municipality_id", ForeignKey("municipality.id"), primary_key=True),
+)
+
+# The organisations that run a project (its organiser, or each partner of a joint project):
+# an organisation's calendar feed holds the events of these projects.
+project_organisation = Table(
+    "project_organisation",
+    db.metadata,
+    Column("project_id", ForeignKey("project.id", ondelete="CASCADE"), primary_key=True),
+    Column("organisation_id", ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
@@ -37,13 +46,24 @@ class Project(Timestamps, db.Model):
     ends_on: Mapped[date] = mapped_column(Date)
     budget: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     region: Mapped[str] = mapped_column(String(120), default="")
+    # Where the project works: signup forms offer this country's municipalities and places,
+    # and new events start in the project's timezone and language.
+    country: Mapped[Country | None] = mapped_column(str_enum(Country, "country"))
+    timezone: Mapped[str] = mapped_column(
+        String(64), default="Europe/Helsinki", server_default="Europe/Helsinki"
+    )
+    language: Mapped[str] = mapped_column(String(8), default="fi", server_default="fi")
     planned_participants: Mapped[int | None]
+    planned_organisations: Mapped[int | None]
     # Personal data of registrations is anonymised this many days after the project ends.
     retention_days: Mapped[int] = mapped_column(default=5 * 365)
     # ESF+ projects ask voluntary background questions (gender, age band, labour market).
     collects_background: Mapped[bool] = mapped_column(default=False)
 
     municipalities: Mapped[list[Municipality]] = relationship(secondary=project_municipality)
+    organisations: Mapped[list[Organisation]] = relationship(
+        secondary=project_organisation, order_by="Organisation.name"
+    )
     targets: Mapped[list[ProjectTarget]] = relationship(
         back_populates="project", cascade="all, delete-orphan"
     )

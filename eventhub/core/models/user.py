@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import JSON, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -42,13 +43,17 @@ class User(UserMixin, Timestamps, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     active: Mapped[bool] = mapped_column(default=True)
+    # Set when an account is made by invitation and cleared when the invited person has
+    # chosen a password: until then nobody can sign in to it.
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Managers see these projects; check-in staff see only the events they are assigned to.
     projects: Mapped[list[Project]] = relationship(secondary=user_project)
     events: Mapped[list[Event]] = relationship(secondary=user_event)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -699,6 +699,7 @@ def _record_registered(user: User, registration: Registration) -> Attendance:
         or registration.person.municipality_id
         or attendance.municipality_id
     )
+    attendance.place_id = registration.place_id or attendance.place_id
     attendance.recorded_by_id = user.id
     db.session.flush()
     return attendance

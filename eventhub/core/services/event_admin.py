@@ -23,13 +23,15 @@ from eventhub.core.models import (
 )
 from eventhub.core.services import audit, capacity, messages
 from eventhub.core.services.errors import Refused
-from eventhub.core.services.events import EDITABLE_FIELDS, update_event
+from eventhub.core.services.events import EDITABLE_FIELDS, check_times, update_event
 from eventhub.core.services.registration import ACTIVE, fill_from_waitlist, lock_event
 from eventhub.extensions import db
 
 
 def create_event(user: User, **fields: Any) -> Event:
-    """A new event, as a draft. The caller commits."""
+    """A new event, as a draft. The caller commits. Raises ``ValueError`` (see
+    :func:`events.check_times`) for times that cannot be, before anything is written."""
+    check_times(fields)
     event = Event(status=EventStatus.DRAFT, **fields)
     db.session.add(event)
     db.session.flush()

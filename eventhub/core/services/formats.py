@@ -47,6 +47,20 @@ class PagePart:
 
 
 @dataclass(frozen=True)
+class CalendarSession:
+    """A session of an event's programme, written as a VEVENT of its own."""
+
+    id: int
+    title: str
+    starts_at: Any
+    ends_at: Any
+    room: str = ""
+    speakers: str = ""
+    description: str = ""
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Format:
     """One event format and its hooks; every hook is optional."""
 
@@ -70,6 +84,8 @@ class Format:
     manage_page: Callable[[Registration, str], PagePart | None] | None = None
     # Text added to the event's calendar DESCRIPTION.
     calendar_text: Callable[[Event], str] | None = None
+    # The event's programme sessions, each a VEVENT of its own in calendars.
+    calendar_sessions: Callable[[Event], Sequence[CalendarSession]] | None = None
     # Fields added to each event in the JSON API: {event id: {field: value}}.
     api_fields: Callable[[Sequence[Event]], Mapping[int, Mapping[str, object]]] | None = None
 
@@ -153,6 +169,13 @@ def calendar_text(event: Event) -> str:
     if fmt is None or fmt.calendar_text is None:
         return ""
     return fmt.calendar_text(event)
+
+
+def calendar_sessions(event: Event) -> Sequence[CalendarSession]:
+    fmt = for_event(event)
+    if fmt is None or fmt.calendar_sessions is None:
+        return ()
+    return fmt.calendar_sessions(event)
 
 
 def event_page_parts(event: Event) -> list[PagePart]:

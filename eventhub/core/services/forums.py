@@ -445,3 +445,22 @@ def programmes_json(events: Sequence[Event]) -> dict[int, list[dict]]:
     found = programmes([e.id for e in events if e.kind in PROGRAMME_KINDS])
     places = group_places([item for items in found.values() for item in items])
     return {e.id: programme_json(e, found.get(e.id, []), places) for e in events}
+
+
+def calendar_sessions(event: Event) -> list:
+    """The programme as sessions for calendars (see ``formats.CalendarSession``)."""
+    from eventhub.core.services.formats import CalendarSession
+
+    return [
+        CalendarSession(
+            id=item.id,
+            title=item.title,
+            starts_at=item.starts_at,
+            ends_at=item.ends_at,
+            room=item.room,
+            speakers=item.speakers,
+            description=item.description,
+            groups=tuple(g.name for g in item.groups),
+        )
+        for item in programme(event.id)
+    ]

@@ -25,15 +25,19 @@ from eventhub.core.models import (
     Initiative,
     InitiativeStatus,
     MentoringSession,
+    Person,
     Registration,
+    RegistrationStatus,
     Team,
     TeamMember,
     TeamSeeker,
     User,
+    normalise_email,
 )
 from eventhub.core.services import audit, indicators
 from eventhub.core.services.errors import Refused
 from eventhub.core.services.signup import ACTIVE, lock_event
+from eventhub.core.services.tokens import new_token
 from eventhub.extensions import db
 
 # Unambiguous when read aloud or copied from paper: no 0/O, 1/I/L.
@@ -344,6 +348,137 @@ def update_initiative(
         initiative.status_changed_at = utcnow()
     db.session.flush()
     return changed
+
+
+def add_team_by_organiser(
+    user: User,
+    event: Event,
+    name: str,
+    *,
+    challenge_id: int | None = None,
+    initiative_title: str = "",
+    status: InitiativeStatus = InitiativeStatus.IDEA,
+) -> Team:
+    """An organiser records a team (a hackathon's history, or a team formed on paper): no
+    members yet, its initiative with the given status. Raises :class:`TeamError`."""
+    lock_event(event.id)
+    name = " ".join(name.split())[:TEAM_NAME_MAX]
+    if not name:
+        raise TeamError(_("Please give the team a name."))
+    if name_taken(event.id, name):
+        raise TeamError(_("There is a team called “%(name)s” already.", name=name))
+    challenge = db.session.get(Challenge, challenge_id) if challenge_id else None
+    if challenge is not None and challenge.event_id != event.id:
+        challenge = None
+    team = Team(
+        event_id=event.id,
+        name=name,
+        join_code=new_join_code(),
+        challenge=challenge,
+        looking_for_members=False,
+    )
+    team.initiative = Initiative(
+        title=initiative_title.strip()[:200] or name,
+        status=status,
+        status_changed_at=utcnow() if status != InitiativeStatus.IDEA else None,
+    )
+    db.session.add(team)
+    db.session.flush()
+    audit.record("team_added", event=event, obj=team, user=user)
+    return team
+
+
+def add_member_by_organiser(
+    user: User, team: Team, name: str, email: str | None = None
+) -> TeamMember:
+    """An organiser puts a person in a team. The person is the one with that email (or a
+    new one without); they get a confirmed registration for the hackathon if they had none.
+    Nobody is mailed: this records what happened. Raises :class:`TeamError`."""
+    event = lock_event(team.event_id)
+    if event is None:
+        raise LookupError(team.event_id)
+    name = " ".join(name.split())[:200]
+    if not name:
+        raise TeamError(_("Please write the person's name."))
+    email = (email or "").strip() or None
+    person = None
+    if email is not None:
+        person = db.session.scalar(
+            select(Person).where(Person.email_normalised == normalise_email(email))
+        )
+    if person is None:
+        person = Person(
+            name=name,
+            email=email,
+            email_normalised=normalise_email(email) if email else None,
+            locale=event.language,
+        )
+        db.session.add(person)
+        db.session.flush()
+    registration = db.session.scalar(
+        select(Registration).where(
+            Registration.event_id == event.id, Registration.person_id == person.id
+        )
+    )
+    if registration is None:
+        registration = Registration(
+            event_id=event.id,
+            person_id=person.id,
+            status=RegistrationStatus.CONFIRMED,
+            manage_token_hash=new_token()[1],
+            locale=event.language,
+            confirmed_at=utcnow(),
+        )
+        db.session.add(registration)
+        db.session.flush()
+    current = team_of(registration)
+    if current is not None:
+        raise TeamError(
+            _("%(name)s is in the team “%(team)s” already.", name=name, team=current.name)
+        )
+    member = TeamMember(team_id=team.id, registration_id=registration.id)
+    db.session.add(member)
+    _stop_seeking(registration)
+    db.session.flush()
+    audit.record(
+        "team_member_added", event=event, obj=team, user=user, registration_id=registration.id
+    )
+    return member
+
+
+def earlier_initiatives(events_filter, initiative: Initiative) -> list[Initiative]:
+    """Initiatives at events that started before this one's, among the events
+    ``events_filter`` allows (the organiser's): what this one can continue from."""
+    event = initiative.team.event
+    return list(
+        db.session.scalars(
+            select(Initiative)
+            .join(Team, Team.id == Initiative.team_id)
+            .join(Event, Event.id == Team.event_id)
+            .where(events_filter, Event.starts_at < event.starts_at)
+            .order_by(Event.starts_at.desc(), Initiative.title)
+            .limit(500)
+        )
+    )
+
+
+def set_continues_from(user: User, initiative: Initiative, earlier: Initiative | None) -> None:
+    """Link an initiative to the same initiative at an earlier event (or unlink it).
+    Only an earlier event's initiative: so the links never go round in a circle."""
+    if earlier is not None and earlier.team.event.starts_at >= initiative.team.event.starts_at:
+        raise TeamError(_("An initiative can only continue one from an earlier event."))
+    new_id = earlier.id if earlier is not None else None
+    if initiative.continues_from_id == new_id:
+        return
+    initiative.continues_from_id = new_id
+    audit.record(
+        "initiative_continues",
+        event=initiative.team.event,
+        obj=initiative,
+        user=user,
+        continues_from=new_id,
+    )
+    db.session.flush()
 
 
 def link_event(user: User, hackathon: Event, event: Event) -> None:

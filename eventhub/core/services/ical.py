@@ -4,8 +4,10 @@ Each event's VEVENT is built once per revision and kept, serialised, in a small 
 cache keyed by everything the bytes depend on (the event's id, ``updated_at`` and
 ``sequence``, its project's ``updated_at``, its municipality's name, and the site's address).
 A feed then only reads those keys from the database and concatenates cached bytes, so a warm
-feed of ten thousand events costs little more than the query. VTIMEZONE components are
-generated from zoneinfo for the years the feed spans, also cached.
+feed of ten thousand events costs little more than the query. The same bytes are stored
+in the database per revision (``EventCalendarEntry``), so a worker that has just started
+reads them rather than building every VEVENT again. VTIMEZONE components are generated from
+zoneinfo for the years the feed spans (services.vtimezone), also cached.
 
 Public feeds hold public events only, and nothing about the people who registered. A
 cancelled event stays in feeds, with ``STATUS:CANCELLED``, for 30 days after it was cancelled
@@ -23,8 +25,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,12 +38,15 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy import event as sa_event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload
 
 from eventhub.core import labels
 from eventhub.core.db import utcnow
 from eventhub.core.models import (
     Event,
+    EventCalendarEntry,
     EventKind,
     EventStatus,
     Municipality,
@@ -51,12 +56,14 @@ from eventhub.core.models import (
     Registration,
     RegistrationStatus,
 )
-from eventhub.core.services import formats, search
+from eventhub.core.models.project import project_organisation
+from eventhub.core.services import formats, search, vtimezone
 from eventhub.core.services.listing import PUBLIC_STATUSES
 from eventhub.extensions import db
 from eventhub.urls import external_url
 
 PRODID = "-//eventhub//eventhub calendar 1.0//EN"
+EMPTY_FEED_ZONE = "Europe/Helsinki"
 DEFAULT_PAST_DAYS = 90
 CANCELLED_KEPT = timedelta(days=30)
 REFRESH = timedelta(hours=1)
@@ -126,6 +133,13 @@ def event_component(
     if location:
         vevent.add("location", icalendar.vText(location))
     vevent.add("url", url, parameters={"VALUE": "URI"})
+    if event.online_url:
+        # RFC 7986: clients that know it offer a "join" button; URL stays for the others.
+        vevent.add(
+            "conference",
+            _line(event.online_url),
+            parameters={"VALUE": "URI", "FEATURE": "AUDIO,VIDEO"},
+        )
     vevent.add("categories", [event.kind.value])
     vevent.add("status", _status(event, registration_status))
     if event.project is not None:
@@ -133,11 +147,47 @@ def event_component(
     return vevent
 
 
+def programme_uid(event: Event, item_id: int) -> str:
+    """The UID of a programme session: stable, and distinct from every event's."""
+    local, _at, domain = event.uid.partition("@")
+    return f"{local}-session-{item_id}@{domain or 'eventhub'}"
+
+
+def session_components(event: Event, url: str) -> list[icalendar.Event]:
+    """A forum's programme sessions as VEVENTs of their own, each ``RELATED-TO`` the forum
+    (RFC 5545, 3.8.4.5, a child of it), so calendars show the day's sessions at their
+    times. Their text is the forum's: calendar files are cached per event, not per reader."""
+    sessions = []
+    revised = event.updated_at or utcnow()
+    for item in formats.calendar_sessions(event):
+        vevent = icalendar.Event()
+        vevent.add("uid", programme_uid(event, item.id))
+        vevent.add("dtstamp", revised.astimezone(UTC))
+        vevent.add("last-modified", revised.astimezone(UTC))
+        vevent.add("sequence", event.sequence or 0)
+        vevent.add("dtstart", _zoned(item.starts_at, event.tz))
+        vevent.add("dtend", _zoned(item.ends_at, event.tz))
+        vevent.add("summary", icalendar.vText(f"{_line(item.title)} – {_line(event.title)}"))
+        details = [_CONTROL.sub("", item.description or "").strip(), _line(item.speakers)]
+        details += [f"– {_line(name)}" for name in item.groups]
+        details.append(url)
+        vevent.add("description", icalendar.vText("\n".join(d for d in details if d)))
+        place = ", ".join(p for p in (_line(item.room), _location(event)) if p)
+        if place:
+            vevent.add("location", icalendar.vText(place))
+        vevent.add("url", url, parameters={"VALUE": "URI"})
+        vevent.add("related-to", event.uid, parameters={"RELTYPE": "PARENT"})
+        vevent.add("status", _status(event, None))
+        sessions.append(vevent)
+    return sessions
+
+
 def _zoned(moment: datetime, tz: ZoneInfo) -> datetime:
-    """The moment in the event's zone; in UTC when its local time is the second of an
-    ambiguous hour (autumn DST change), which a TZID-local time cannot express."""
+    """The moment in the event's zone; in UTC when its local time falls in the hour the
+    autumn change repeats. A TZID-local time cannot say which of the two it means, and
+    clients disagree on which they pick, so such a moment is written unambiguously."""
     local = moment.astimezone(tz)
-    if local.fold and local.replace(fold=0).utcoffset() != local.utcoffset():
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
         return moment.astimezone(UTC)
     return local
 
@@ -194,13 +244,38 @@ def _add_organizer(vevent: icalendar.Event, project: Project) -> None:
 
 
 def event_calendar(event: Event) -> bytes:
-    """A whole calendar holding one event: the .ics download and the mail attachment."""
+    """A whole calendar holding one event: the .ics download."""
     body = _assemble(
         _header(_line(event.title), source=None),
         [(event.timezone, event.starts_at, event.ends_at)],
         [_cached_vevent(event, _site_key())],
     )
     return body
+
+
+def mail_calendar(event: Event, *, method: str, attendee: str | None = None) -> bytes:
+    """One event as an iTIP message (RFC 5546) for a mail attachment: ``PUBLISH`` for a new
+    or changed event, ``CANCEL`` for a cancelled one, with the same UID and the event's
+    SEQUENCE (which grew with the change), so mail programs update or remove their copy.
+
+    iTIP needs an ORGANIZER: the project's contact address, else the site's sender address.
+    A CANCEL names the recipient as the ATTENDEE it removes; a PUBLISH names none.
+    """
+    vevent = event_component(event, url=external_url("events.detail", event_id=event.id))
+    if "ORGANIZER" not in vevent:
+        name, address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])
+        organizer = icalendar.vCalAddress(f"mailto:{address}")
+        organizer.params["CN"] = (
+            _line((event.project.organiser or event.project.name) if event.project else name)
+            or current_app.config["SITE_NAME"]
+        )
+        vevent.add("organizer", organizer)
+    if method == "CANCEL":
+        vevent["STATUS"] = icalendar.vText("CANCELLED")
+        if attendee:
+            vevent.add("attendee", icalendar.vCalAddress(f"mailto:{attendee}"))
+    header = _header(_line(event.title), source=None, method=method)
+    return _assemble(header, [(event.timezone, event.starts_at, event.ends_at)], [vevent.to_ical()])
 
 
 # --- feeds ------------------------------------------------------------------------------
@@ -262,11 +337,18 @@ def kind_scope(kind_value: str) -> FeedScope | None:
     return FeedScope(label=label, slug=kind.value, kind=kind)
 
 
-def project_scope(reference: str) -> FeedScope | None:
-    project = search.find_project(reference)
+def project_scope(project_id: int) -> FeedScope | None:
+    """A project's feed, addressed by the project's id: codes may hold ``/``."""
+    project = db.session.get(Project, project_id)
     if project is None:
         return None
     return FeedScope(label=project.name, slug=_slug(project.code), project_id=project.id)
+
+
+def project_scope_by_reference(reference: str) -> FeedScope | None:
+    """A project's feed by code or id, as old feed addresses named it."""
+    project = search.find_project(reference)
+    return project_scope(project.id) if project is not None else None
 
 
 def municipality_scope(municipality_id: int) -> FeedScope | None:
@@ -280,25 +362,18 @@ def municipality_scope(municipality_id: int) -> FeedScope | None:
     )
 
 
-# How an organiser field lists several organisations: "A ry ja B ry", "A, B & C".
-_SEPARATOR = r"\s*(?:[,;&/+]|\s(?:ja|and|un|och)\s)\s*"
-
-
 def organisation_scope(organisation_id: int) -> FeedScope | None:
-    """The events of the projects an organisation runs: projects whose organiser field names
-    it, alone or in a list. Unconfirmed organisations (typed into a signup form by a
-    participant) have no public feed."""
+    """The events of the projects an organisation runs (``Project.organisations``).
+    Unconfirmed organisations (typed into a signup form by a participant) have no feed."""
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None or not organisation.confirmed:
         return None
-    named = re.compile(
-        rf"(?:^|{_SEPARATOR}){re.escape(organisation.name.strip())}(?:{_SEPARATOR}|$)",
-        re.IGNORECASE,
-    )
     project_ids = tuple(
-        project_id
-        for project_id, organiser in db.session.execute(select(Project.id, Project.organiser))
-        if named.search(organiser.strip())
+        db.session.scalars(
+            select(project_organisation.c.project_id).where(
+                project_organisation.c.organisation_id == organisation.id
+            )
+        )
     )
     return FeedScope(
         label=organisation.name,
@@ -390,7 +465,9 @@ def _forget_changes(session: Session) -> None:
 
 
 def _public_body(scope: FeedScope, now: datetime, header: bytes, site: str) -> bytes:
-    """The feed's bytes: VEVENTs from the cache, the missing ones built in batches."""
+    """The feed's bytes: VEVENTs from this process's cache, else from the database (stored
+    per revision, so a freshly started worker need not build them), else built in batches
+    and stored for the next worker."""
     rows = db.session.execute(
         select(
             Event.id,
@@ -401,21 +478,36 @@ def _public_body(scope: FeedScope, now: datetime, header: bytes, site: str) -> b
             Event.ends_at,
             Project.updated_at,
             Municipality.name,
+            EventCalendarEntry.revision,
         )
         .outerjoin(Project, Event.project_id == Project.id)
         .outerjoin(Municipality, Event.municipality_id == Municipality.id)
+        .outerjoin(EventCalendarEntry, EventCalendarEntry.event_id == Event.id)
         .where(*_in_feed(now), *scope.where())
         .order_by(Event.starts_at, Event.id)
     ).all()
     cache = _cache()
     chunks: dict[int, bytes] = {}
-    missing = []
+    keys: dict[int, tuple] = {}
+    stored: list[int] = []
+    missing: list[int] = []
     for row in rows:
-        hit = cache.get((row[0], row[1], row[2], row[6], row[7], site))
-        if hit is None:
-            missing.append(row[0])
-        else:
+        key = (row[0], row[1], row[2], row[6], row[7], site)
+        hit = cache.get(key)
+        if hit is not None:
             chunks[row[0]] = hit
+            continue
+        keys[row[0]] = key
+        (stored if row[8] == _revision(key) else missing).append(row[0])
+    for start in range(0, len(stored), 500):
+        for event_id, text in db.session.execute(
+            select(EventCalendarEntry.event_id, EventCalendarEntry.vevent).where(
+                EventCalendarEntry.event_id.in_(stored[start : start + 500])
+            )
+        ):
+            chunks[event_id] = text.encode()
+            cache.put(keys[event_id], chunks[event_id])
+    built = {}
     for start in range(0, len(missing), 500):
         for event in db.session.scalars(
             select(Event)
@@ -423,11 +515,40 @@ def _public_body(scope: FeedScope, now: datetime, header: bytes, site: str) -> b
             .options(joinedload(Event.project), joinedload(Event.municipality))
         ).unique():
             chunks[event.id] = _cached_vevent(event, site)
+            built[event.id] = chunks[event.id]
+    _store(built, keys)
     return _assemble(
         header,
         [(row[3], row[4], row[5]) for row in rows],
         [chunks[row[0]] for row in rows if row[0] in chunks],
     )
+
+
+def _revision(key: tuple) -> str:
+    """A stored entry's revision: a digest of what its bytes depend on."""
+    return hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+
+
+def _store(built: dict[int, bytes], keys: dict[int, tuple]) -> None:
+    """Keep built VEVENTs in the database for workers that start later (the caller
+    commits). Two workers storing the same event at once both write the same bytes."""
+    rows = [
+        {"event_id": event_id, "revision": _revision(keys[event_id]), "vevent": chunk.decode()}
+        for event_id, chunk in built.items()
+    ]
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    for start in range(0, len(rows), 500):
+        statement = insert(EventCalendarEntry).values(rows[start : start + 500])
+        db.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[EventCalendarEntry.event_id],
+                set_={
+                    "revision": statement.excluded.revision,
+                    "vevent": statement.excluded.vevent,
+                },
+            )
+        )
 
 
 def event_download(event: Event) -> Feed:
@@ -645,13 +766,16 @@ def personal_feed(person: Person) -> Feed:
 # --- assembly ---------------------------------------------------------------------------
 
 
-def _header(name: str, *, source: str | None) -> bytes:
+def _header(name: str, *, source: str | None, method: str | None = None) -> bytes:
     """VCALENDAR properties, serialised without its END line."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
+    # No METHOD: a feed or a download is no iTIP message (RFC 5546), which would need an
+    # ORGANIZER in every event; mail attachments carry one (see mail_calendar).
+    if method:
+        calendar.add("method", method)
     calendar.add("name", icalendar.vText(name))
     calendar.add("x-wr-calname", icalendar.vText(name))
     calendar.add("refresh-interval", icalendar.vDuration(REFRESH), parameters={"VALUE": "DURATION"})
@@ -670,6 +794,10 @@ def _assemble(
     for tzid, starts_at, ends_at in spans:
         first, last = years.get(tzid, (starts_at.year, ends_at.year))
         years[tzid] = (min(first, starts_at.year), max(last, ends_at.year))
+    if not years:
+        # A calendar holds at least one component (RFC 5545, 3.6): an empty feed gets the
+        # zone of the events it is waiting for.
+        years[EMPTY_FEED_ZONE] = (utcnow().year, utcnow().year)
     return b"".join([header, *vtimezones(years), *vevents, _END])
 
 
@@ -678,11 +806,8 @@ def vtimezones(years: dict[str, tuple[int, int]]) -> list[bytes]:
     return [_vtimezone(tzid, first, last) for tzid, (first, last) in sorted(years.items())]
 
 
-@lru_cache(maxsize=256)
 def _vtimezone(tzid: str, first_year: int, last_year: int) -> bytes:
-    return icalendar.Timezone.from_tzid(
-        tzid, first_date=date(first_year - 1, 1, 1), last_date=date(last_year + 2, 1, 1)
-    ).to_ical()
+    return vtimezone.vtimezone(tzid, first_year - 1, last_year + 1)
 
 
 class _LRU:
@@ -736,7 +861,9 @@ def _cached_vevent(event: Event, site: str) -> bytes:
     chunk = cache.get(key) if stable else None
     if chunk is None:
         url = external_url("events.detail", event_id=event.id)
-        chunk = event_component(event, url=url).to_ical()
+        chunk = b"".join(
+            c.to_ical() for c in [event_component(event, url=url), *session_components(event, url)]
+        )
         if stable:
             cache.put(key, chunk)
     return chunk

@@ -23,7 +23,8 @@ The rules, in one place:
 - *ESF+ background* (gender, age band, labour-market status) is counted per unique person, from
   the registrations behind their participations in scope. Each question is taken from the
   person's latest registration (highest id) that answered it; a person who never answered is
-  counted as "not answered", never guessed. Walk-ins without a registration are "not answered".
+  counted as "not answered", never guessed. A walk-in's background is what the organiser
+  recorded for them (at the door or from an imported sheet), else "not answered".
 - *Guidance sessions* are counted by the day they were held; the place filters use the
   organisation's municipality. A session with two topics counts once under each topic.
 - *Survey* results are withheld (only the number of answers is given) below
@@ -73,7 +74,10 @@ from eventhub.core.models import (
     GuidanceSession,
     GuidanceTopic,
     Headcount,
+    Initiative,
+    InitiativeStatus,
     LabourStatus,
+    MentoringSession,
     Municipality,
     Organisation,
     Person,
@@ -84,6 +88,7 @@ from eventhub.core.models import (
     SurveyAnswer,
     SurveyInstrument,
     SurveyResponse,
+    Team,
 )
 from eventhub.core.models.indicators import guidance_session_topic
 from eventhub.extensions import db
@@ -231,9 +236,17 @@ def participation_at(event_ids) -> HeldParticipation:
     )
 
 
-def event_conditions(scope: Scope, *, held: bool = True) -> list[ColumnElement[bool]]:
-    """WHERE conditions on Event for the scope; ``held`` keeps closed events only."""
-    conds: list[ColumnElement[bool]] = [Event.project_id.in_(scope.project_ids)]
+def event_conditions(
+    scope: Scope, *, held: bool = True, outreach: bool = False
+) -> list[ColumnElement[bool]]:
+    """WHERE conditions on Event for the scope; ``held`` keeps closed events only.
+
+    The project's own events, unless ``outreach``: then its talks at other organisers'
+    events, which are reported apart and never counted among the events held."""
+    conds: list[ColumnElement[bool]] = [
+        Event.project_id.in_(scope.project_ids),
+        Event.is_outreach.is_(outreach),
+    ]
     if held:
         conds.append(held_condition())
     if scope.kind is not None:
@@ -298,6 +311,7 @@ class Registrations:
     no_shows: int = 0
     places: int = 0  # the capacity of held events that had a limit
     confirmed_in_limited: int = 0  # confirmed registrations at those events
+    walk_ins_in_limited: int = 0  # people who came without registering to those events
 
     @property
     def total(self) -> int:
@@ -305,8 +319,10 @@ class Registrations:
 
     @property
     def fill_rate(self) -> float | None:
-        """Confirmed registrations as a share of the places offered (events with a limit)."""
-        return self.confirmed_in_limited / self.places if self.places else None
+        """Confirmed registrations and walk-ins as a share of the places offered (events with
+        a limit): a walk-in takes a seat as surely as a registered participant."""
+        taken = self.confirmed_in_limited + self.walk_ins_in_limited
+        return taken / self.places if self.places else None
 
     @property
     def no_show_rate(self) -> float | None:
@@ -335,7 +351,7 @@ def registrations(scope: Scope) -> Registrations:
         if status == RegistrationStatus.CONFIRMED:
             result.no_shows = int(not_attended or 0)
     limited = select(Event.id).where(*event_conditions(scope), Event.capacity.is_not(None))
-    places, booked = db.session.execute(
+    places, booked, walk_ins = db.session.execute(
         select(
             select(func.coalesce(func.sum(Event.capacity), 0))
             .where(Event.id.in_(limited))
@@ -343,9 +359,13 @@ def registrations(scope: Scope) -> Registrations:
             select(func.count())
             .where(Registration.event_id.in_(limited), confirmed)
             .scalar_subquery(),
+            select(func.count())
+            .where(Attendance.event_id.in_(limited), Attendance.registration_id.is_(None))
+            .scalar_subquery(),
         )
     ).one()
     result.places, result.confirmed_in_limited = int(places), int(booked)
+    result.walk_ins_in_limited = int(walk_ins)
     return result
 
 
@@ -689,14 +709,26 @@ def _person_key() -> tuple:
 
 def _latest_answers(scope: Scope):
     """One row per unique person in scope with the registration id of their latest answer to
-    each background question (NULL: never answered)."""
+    each background question (NULL: never answered), and for walk-ins the attendance id of
+    their latest recorded answer."""
     latest = {
         name: func.max(case((column.is_not(None), Registration.id))).label(f"{name}_rid")
         for name, (column, _enum) in ESF_FIELDS.items()
     }
+    walk_in = {
+        name: func.max(case((Attendance.__table__.c[name].is_not(None), Attendance.id))).label(
+            f"{name}_aid"
+        )
+        for name in ESF_FIELDS
+    }
     person_id, walk_in_id = _person_key()
     return (
-        select(person_id.label("person_id"), walk_in_id.label("walk_in_id"), *latest.values())
+        select(
+            person_id.label("person_id"),
+            walk_in_id.label("walk_in_id"),
+            *latest.values(),
+            *walk_in.values(),
+        )
         .select_from(Attendance)
         .outerjoin(Registration, Registration.id == Attendance.registration_id)
         .where(Attendance.event_id.in_(held_event_ids(scope)))
@@ -713,10 +745,16 @@ def esf_background(scope: Scope) -> dict[str, dict[str | None, int]]:
     parts = []
     for name, (column, _enum) in ESF_FIELDS.items():
         answer = Registration.__table__.alias(f"r_{name}")
-        value = cast(answer.c[column.key], String)
+        recorded = Attendance.__table__.alias(f"a_{name}")
+        # A registration's answer first; a walk-in's recorded background otherwise.
+        value = func.coalesce(cast(answer.c[column.key], String), cast(recorded.c[name], String))
         parts.append(
             select(literal(name, String).label("field"), value.label("value"), func.count())
-            .select_from(latest.outerjoin(answer, answer.c.id == latest.c[f"{name}_rid"]))
+            .select_from(
+                latest.outerjoin(answer, answer.c.id == latest.c[f"{name}_rid"]).outerjoin(
+                    recorded, recorded.c.id == latest.c[f"{name}_aid"]
+                )
+            )
             .group_by(value)
         )
     result: dict[str, dict[str | None, int]] = {
@@ -738,6 +776,10 @@ class Guidance:
     minutes: int = 0
     by_topic: list[tuple[int, str, int]] = field(default_factory=list)  # id, name, sessions
     without_topic: int = 0
+    # Sessions by the municipality of the organisation guided (id, name, sessions), and the
+    # sessions whose organisation has none recorded: together they add up to ``sessions``.
+    by_municipality: list[tuple[int, str, int]] = field(default_factory=list)
+    without_municipality: int = 0
 
 
 def guidance(scope: Scope) -> Guidance:
@@ -772,13 +814,92 @@ def guidance(scope: Scope) -> Guidance:
             ~GuidanceSession.id.in_(select(guidance_session_topic.c.session_id)),
         )
     )
+    places = db.session.execute(
+        select(Municipality.id, Municipality.name, func.count())
+        .select_from(GuidanceSession)
+        .join(Organisation, Organisation.id == GuidanceSession.organisation_id)
+        .outerjoin(Municipality, Municipality.id == Organisation.municipality_id)
+        .where(*conds)
+        .group_by(Municipality.id, Municipality.name)
+    ).all()
+    by_municipality = sorted(
+        ((mid, name, int(n)) for mid, name, n in places if mid is not None),
+        key=lambda r: (-r[2], r[1]),
+    )
     return Guidance(
         sessions=int(sessions),
         organisations=int(orgs),
         minutes=int(minutes or 0),
         by_topic=[(tid, name, int(n)) for tid, name, n in topics],
         without_topic=int(without or 0),
+        by_municipality=by_municipality,
+        without_municipality=sum(int(n) for mid, _name, n in places if mid is None),
     )
+
+
+# --- outreach and hackathons ------------------------------------------------------------------
+
+
+@dataclass
+class Outreach:
+    """Talks and stands at other organisers' events: how many, and the people counted there.
+    Never part of the project's own events held or participations."""
+
+    events: int = 0
+    headcount: int = 0
+    participations: int = 0
+
+
+def outreach(scope: Scope) -> Outreach:
+    _prepare()
+    ids = select(Event.id).where(*event_conditions(scope, outreach=True))
+    events, heads, part = db.session.execute(
+        select(
+            select(func.count()).where(Event.id.in_(ids)).scalar_subquery(),
+            select(func.coalesce(func.sum(Headcount.count), 0))
+            .where(Headcount.event_id.in_(ids))
+            .scalar_subquery(),
+            select(func.count()).where(Attendance.event_id.in_(ids)).scalar_subquery(),
+        )
+    ).one()
+    return Outreach(int(events), int(heads), int(part))
+
+
+@dataclass
+class HackathonTotals:
+    """Teams at the held hackathons of the scope, their initiatives by status, and the
+    mentoring sessions held (mentoring events linked to a team)."""
+
+    teams: int = 0
+    initiatives: dict[InitiativeStatus, int] = field(default_factory=dict)
+    mentoring_sessions: int = 0
+
+    @property
+    def initiatives_total(self) -> int:
+        return sum(self.initiatives.values())
+
+    @property
+    def any(self) -> bool:
+        return bool(self.teams or self.mentoring_sessions)
+
+
+def hackathon_totals(scope: Scope) -> HackathonTotals:
+    _prepare()
+    held = held_event_ids(scope)
+    teams = db.session.scalar(select(func.count()).where(Team.event_id.in_(held)))
+    result = HackathonTotals(teams=int(teams or 0))
+    result.initiatives = dict.fromkeys(InitiativeStatus, 0)
+    for status, n in db.session.execute(
+        select(Initiative.status, func.count())
+        .join(Team, Team.id == Initiative.team_id)
+        .where(Team.event_id.in_(held))
+        .group_by(Initiative.status)
+    ):
+        result.initiatives[InitiativeStatus(status)] = int(n)
+    result.mentoring_sessions = int(
+        db.session.scalar(select(func.count()).where(MentoringSession.event_id.in_(held))) or 0
+    )
+    return result
 
 
 # --- surveys -------------------------------------------------------------------------------
@@ -867,6 +988,8 @@ class Dashboard:
     by_month: list[BreakdownRow]
     by_municipality: list[BreakdownRow]
     guidance: Guidance
+    outreach: Outreach = field(default_factory=Outreach)
+    hackathons: HackathonTotals = field(default_factory=HackathonTotals)
 
 
 def dashboard(scope: Scope) -> Dashboard:
@@ -880,6 +1003,8 @@ def dashboard(scope: Scope) -> Dashboard:
         by_month=dims[Dimension.MONTH],
         by_municipality=dims[Dimension.MUNICIPALITY],
         guidance=guidance(scope),
+        outreach=outreach(scope),
+        hackathons=hackathon_totals(scope),
     )
 
 
@@ -904,6 +1029,8 @@ def report(scope: Scope) -> Report:
         by_month=dims[Dimension.MONTH],
         by_municipality=dims[Dimension.MUNICIPALITY],
         guidance=guidance(scope),
+        outreach=outreach(scope),
+        hackathons=hackathon_totals(scope),
         registrations=registrations(scope),
         breakdowns=dims,
         by_residence=by_residence(scope),

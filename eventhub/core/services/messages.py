@@ -13,9 +13,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from eventhub.core import labels
-from eventhub.core.models import Event, Person, Registration, RegistrationStatus
+from eventhub.core.models import Event, EventStatus, Person, Registration, RegistrationStatus
 from eventhub.core.services.capacity import waitlist_position
 from eventhub.core.services.outbox import MailAttachment, enqueue
+from eventhub.core.services.tokens import mail_link_token
 from eventhub.urls import external_url
 
 
@@ -128,6 +129,28 @@ _WITH_CHECKIN_QR = {"confirmation", "promoted", "approved", "reminder"}
 CHECKIN_QR_CID = "checkin-qr@eventhub"
 
 
+# Places one can still give back from a mail (two taps: the link, then the confirmation).
+_GIVE_BACK = (
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.PENDING,
+    RegistrationStatus.WAITLISTED,
+)
+
+
+def links(registration: Registration, token: str | None = None) -> dict[str, str | None]:
+    """The links every mail about a registration carries: the manage page, and the page
+    that gives the place back while there is one to give. ``token`` is the signup's own
+    token when there is one; later mail carries a signed one (see ``tokens``)."""
+    token = token or mail_link_token(registration.id, registration.manage_token_hash)
+    gives_back = (
+        registration.status in _GIVE_BACK and registration.event.status != EventStatus.CANCELLED
+    )
+    return {
+        "manage_url": external_url("registration.manage", token=token),
+        "cancel_url": external_url("registration.cancel", token=token) if gives_back else None,
+    }
+
+
 def _send(kind: str, registration: Registration, token: str | None = None) -> None:
     event = registration.event
     qr = _checkin_qr_attachment(registration) if kind in _WITH_CHECKIN_QR else None
@@ -136,20 +159,22 @@ def _send(kind: str, registration: Registration, token: str | None = None) -> No
             "registration": registration,
             "event": event,
             "person": registration.person,
-            "manage_url": external_url("registration.manage", token=token) if token else None,
             "event_url": external_url("events.detail", event_id=event.id),
             "position": waitlist_position(registration),
             "checkin_qr_cid": qr.content_id if qr else None,
+            **links(registration, token),
         }
         subject = _subject(kind, event)
         text = render_template(f"mail/{kind}.txt", subject=subject, **context)
         html = render_template(f"mail/{kind}.html", subject=subject, **context)
     attachments = []
-    if kind in _WITH_CALENDAR and registration.status in (
+    if kind == "event_cancelled":
+        attachments.append(_calendar_attachment(event, registration, cancel=True))
+    elif kind in _WITH_CALENDAR and registration.status in (
         RegistrationStatus.CONFIRMED,
         RegistrationStatus.PENDING,
     ):
-        attachments.append(_calendar_attachment(event))
+        attachments.append(_calendar_attachment(event, registration))
     if qr is not None:
         attachments.append(qr)
     # A registered person always has an address (walk-ins are not registrations).
@@ -164,13 +189,47 @@ def _send(kind: str, registration: Registration, token: str | None = None) -> No
     )
 
 
-def _calendar_attachment(event: Event) -> MailAttachment:
+def organiser_message(
+    registration: Registration, subject: str, body: str, body_html: str, reply_to: str | None
+) -> None:
+    """An organiser's own words to a participant, with the event's details and the manage
+    link around them. The organiser greets (or not) in their own words, so the message adds
+    no greeting of its own; replies go to ``reply_to``."""
+    event = registration.event
+    with force_locale(registration.locale):
+        context = {
+            "registration": registration,
+            "event": event,
+            "person": registration.person,
+            "subject": subject,
+            "event_url": external_url("events.detail", event_id=event.id),
+            **links(registration),
+        }
+        text = render_template("mail/organiser_message.txt", body=body, **context)
+        html = render_template("mail/organiser_message.html", body=body_html, **context)
+    assert registration.person.email is not None  # registered people have an address
+    enqueue(
+        kind="organiser_message",
+        recipient=registration.person.email,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        reply_to=reply_to,
+    )
+
+
+def _calendar_attachment(
+    event: Event, registration: Registration, *, cancel: bool = False
+) -> MailAttachment:
+    """The event as an iTIP message (RFC 5546): PUBLISH, or CANCEL when the event is
+    cancelled, so that mail programs update or remove the copy they keep by UID."""
     from eventhub.core.services import ical
 
+    method = "CANCEL" if cancel else "PUBLISH"
     return MailAttachment(
         filename="event.ics",
-        content_type="text/calendar; charset=utf-8; method=PUBLISH",
-        data=ical.event_calendar(event).decode(),
+        content_type=f"text/calendar; charset=utf-8; method={method}",
+        data=ical.mail_calendar(event, method=method, attendee=registration.person.email).decode(),
     )
 
 

@@ -41,6 +41,7 @@ from sqlalchemy import inspect, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from eventhub.core import metrics
 from eventhub.core.db import begin_write, utcnow
 from eventhub.core.models import OutboxMessage, OutboxStatus
 from eventhub.extensions import db
@@ -89,6 +90,7 @@ def enqueue(
     body_html: str | None = None,
     attachments: Sequence[MailAttachment] = (),
     after_response: bool = False,
+    reply_to: str | None = None,
 ) -> OutboxMessage:
     """Queue a message in the current transaction. Nothing is sent before the commit.
 
@@ -98,6 +100,7 @@ def enqueue(
     message = OutboxMessage(
         kind=kind,
         recipient=recipient,
+        reply_to=reply_to,
         subject=subject,
         body_text=body_text,
         body_html=body_html,
@@ -106,6 +109,12 @@ def enqueue(
     db.session.add(message)
     db.session.info.setdefault(_AFTER_RESPONSE if after_response else _PENDING, []).append(message)
     return message
+
+
+def deliver_after_commit(message: OutboxMessage) -> None:
+    """Deliver a message queued again (an operator's retry) after the commit, as if it had
+    just been queued: inline by the request or command, else by the worker."""
+    db.session.info.setdefault(_PENDING, []).append(message)
 
 
 def _collect_committed(session: Session) -> None:
@@ -166,6 +175,7 @@ class _Outgoing:
     body_text: str
     body_html: str | None
     attachments: list
+    reply_to: str | None = None
 
 
 def _claim(ids: Sequence[int] | None, limit: int) -> list[_Outgoing]:
@@ -195,7 +205,14 @@ def _claim(ids: Sequence[int] | None, limit: int) -> list[_Outgoing]:
         m.claimed_until = now + timedelta(seconds=CLAIM_SECONDS)
         claimed.append(
             _Outgoing(
-                m.id, m.attempts, m.recipient, m.subject, m.body_text, m.body_html, m.attachments
+                m.id,
+                m.attempts,
+                m.recipient,
+                m.subject,
+                m.body_text,
+                m.body_html,
+                m.attachments,
+                m.reply_to,
             )
         )
     session.commit()
@@ -211,7 +228,13 @@ def _send(messages: list[_Outgoing]) -> list[tuple[_Outgoing, str | None]]:
         whole = current_app.debug or config.get("DEVELOPMENT")
         for m in messages:
             if whole:
-                log.info("mail (not sent: no MAIL_SERVER is set)\n%s", _as_text(m))
+                # The whole message, links included, so that it can be followed from the
+                # console (the log's redaction leaves it alone; see observability).
+                log.info(
+                    "mail (not sent: no MAIL_SERVER is set)\n%s",
+                    _as_text(m),
+                    extra={"unredacted": True},
+                )
             else:
                 log.warning("mail %d not sent: no MAIL_SERVER is set", m.id)
         return [(m, None) for m in messages]
@@ -219,8 +242,12 @@ def _send(messages: list[_Outgoing]) -> list[tuple[_Outgoing, str | None]]:
     try:
         with _smtp_connection(config) as smtp:
             for m in messages:
+                built = _as_flask_mail_or_error(m)
+                if isinstance(built, str):
+                    outcomes.append((m, built))
+                    continue
+                started = time.perf_counter()
                 try:
-                    built = _as_flask_mail(m)
                     smtp.sendmail(
                         sanitize_address(built.sender),
                         list(sanitize_addresses(built.send_to)),
@@ -229,10 +256,19 @@ def _send(messages: list[_Outgoing]) -> list[tuple[_Outgoing, str | None]]:
                     outcomes.append((m, None))
                 except smtplib.SMTPException as exc:  # refused for this message only
                     outcomes.append((m, _describe(exc)))
+                finally:
+                    metrics.MAIL_SEND_SECONDS.observe(time.perf_counter() - started)
     except (OSError, smtplib.SMTPException) as exc:  # server down, or the session broke
         done = {o[0].id for o in outcomes}
         outcomes += [(m, _describe(exc)) for m in messages if m.id not in done]
     return outcomes
+
+
+def _as_flask_mail_or_error(m: _Outgoing) -> Message | str:
+    try:
+        return _as_flask_mail(m)
+    except smtplib.SMTPException as exc:  # an address no server would take
+        return _describe(exc)
 
 
 def _smtp_connection(config) -> smtplib.SMTP:
@@ -315,6 +351,13 @@ def _write_outcomes(outcomes: list[tuple[_Outgoing, str | None]], report: Delive
     report.retried += counts.retried
     report.failed += counts.failed
     report.errors += counts.errors
+    for result, count in (
+        ("sent", counts.sent),
+        ("retry", counts.retried),
+        ("failed", counts.failed),
+    ):
+        if count:
+            metrics.MAIL_DELIVERIES.labels(result=result).inc(count)
     if report.errors:
         log.warning(
             "mail delivery: %d sent, %d to retry, %d failed; first error: %s",
@@ -330,8 +373,9 @@ def _describe(exc: BaseException) -> str:
 
 
 def _as_flask_mail(m: _Outgoing) -> Message:
-    if "\r" in m.recipient or "\n" in m.recipient:
-        raise smtplib.SMTPRecipientsRefused({m.recipient: (501, b"line break in address")})
+    for address in (m.recipient, m.reply_to or ""):
+        if "\r" in address or "\n" in address:
+            raise smtplib.SMTPRecipientsRefused({m.recipient: (501, b"line break in address")})
     message = _Message(
         # Folded to one line: text an organiser typed (an event title) must never be able
         # to start a header of its own.
@@ -339,6 +383,7 @@ def _as_flask_mail(m: _Outgoing) -> Message:
         recipients=[m.recipient],
         body=m.body_text,
         html=m.body_html,
+        reply_to=m.reply_to,
         extra_headers={"Auto-Submitted": "auto-generated"},
     )
     for a in m.attachments:

@@ -13,23 +13,21 @@ numbers record arrival order; the waiting list is served strictly first come, fi
 
 from __future__ import annotations
 
-import base64
 import enum
-import hashlib
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from flask import current_app
 from sqlalchemy import select
 
+from eventhub.core import metrics
 from eventhub.core.db import begin_write, utcnow
 from eventhub.core.models import (
     Event,
     EventStatus,
     Organisation,
     Person,
+    Place,
     Registration,
     RegistrationStatus,
     normalise_email,
@@ -51,7 +49,13 @@ from eventhub.core.services.signup import (
     places_queue_and_existing,
     public_status,
 )
-from eventhub.core.services.tokens import hash_token, new_token
+from eventhub.core.services.tokens import (
+    hash_token,
+    mail_link_token,
+    matches_hash,
+    new_token,
+    read_mail_link_token,
+)
 from eventhub.extensions import db
 
 __all__ = [
@@ -97,7 +101,9 @@ def register(event_id: int, data: SignupData) -> SignupResult:
     return _register(event_id, data, public_status, blocking=(*ACTIVE, RegistrationStatus.REJECTED))
 
 
-def register_by_organiser(event_id: int, data: SignupData, placement: Placement) -> SignupResult:
+def register_by_organiser(
+    event_id: int, data: SignupData, placement: Placement, *, notify: bool = True
+) -> SignupResult:
     """An organiser registers someone by hand (a phone call, a paper form).
 
     The same rules as :func:`register` except: the registration window does not apply and no
@@ -106,11 +112,12 @@ def register_by_organiser(event_id: int, data: SignupData, placement: Placement)
     list only if the organiser chose :attr:`Placement.PLACE_OR_WAITLIST` (even when the event
     has no public waiting list), otherwise :class:`RegistrationRefused` (``FULL``). Drafts and
     cancelled events are refused. A cancelled or rejected registration of the same person is
-    taken up again; an active one is returned as ``ALREADY_REGISTERED``, with no mail. The
+    taken up again; an active one is returned as ``ALREADY_REGISTERED``, with no mail. With
+    ``notify`` False the person is sent nothing (a past event entered from paper). The
     caller commits.
     """
     decide = partial(organiser_status, placement=placement)
-    return _register(event_id, data, decide, blocking=ACTIVE, resend_link=False)
+    return _register(event_id, data, decide, blocking=ACTIVE, resend_link=False, notify=notify)
 
 
 def _register(
@@ -120,6 +127,7 @@ def _register(
     *,
     blocking: tuple[RegistrationStatus, ...],
     resend_link: bool = True,
+    notify: bool = True,
 ) -> SignupResult:
     """The one way a registration is made: ``decide`` gives its status from the event and
     its places taken, under the event's lock, or raises :class:`RegistrationRefused`."""
@@ -142,7 +150,11 @@ def _register(
         notes = formats.after_register(existing, data, created=False)
         return SignupResult(Outcome.ALREADY_REGISTERED, existing, notes)
 
-    status = decide(event, taken)
+    try:
+        status = decide(event, taken)
+    except RegistrationRefused:
+        metrics.registration_refused()
+        raise
 
     registration = existing or Registration(event=event, person=person)
     token, token_hash = new_token()
@@ -158,7 +170,9 @@ def _register(
     db.session.flush()
     # The format's part (groups, team) in the same transaction, still under the event's lock.
     notes = formats.after_register(registration, data, created=True)
-    messages.registration_received(registration, token)
+    if notify:
+        messages.registration_received(registration, token)
+    metrics.registration_made(status.value)
     return SignupResult(Outcome.CREATED, registration, notes, token)
 
 
@@ -215,45 +229,31 @@ def fill_from_waitlist(event: Event) -> list[Registration]:
 
 
 def by_token(token: str) -> Registration | None:
-    """The registration a manage link opens: the link mailed at signup (its hash is stored)
-    or a :func:`lasting_token` mailed later. None for anything else."""
+    """The registration a manage link names: by the random token given at signup, or by a
+    signed token in later mail (:func:`tokens.mail_link_token`)."""
     if not token or len(token) > 100:
         return None
     found = db.session.scalar(
         select(Registration).where(Registration.manage_token_hash == hash_token(token))
     )
-    if found is not None:
+    if found is not None or "." not in token:
         return found
-    registration_id, sep, _signature = token.partition(LASTING_SEPARATOR)
-    if not sep or not registration_id.isdigit() or len(registration_id) > 10:
+    signed = read_mail_link_token(token)
+    if signed is None:
         return None
-    candidate = db.session.get(Registration, int(registration_id))
-    if candidate is None or not hmac.compare_digest(lasting_token(candidate), token):
+    registration = db.session.get(Registration, signed[0])
+    if registration is None or not matches_hash(signed[1], registration.manage_token_hash):
         return None
-    return candidate
-
-
-LASTING_SEPARATOR = "x"
+    return registration
 
 
 def lasting_token(registration: Registration) -> str:
-    """A manage link that can be mailed again and again without revoking any other.
-
-    Only the hash of the signup link is stored, so it cannot be sent twice; this one is
-    derived from the registration (its id and that hash) with the app's secret key, the
-    same every time. Sending it again (a repeat signup, "lost your link?") therefore never
-    breaks a link the participant already has, and a stranger who types their address can
-    only make them receive another mail. Anonymising a registration (retention) changes
-    the stored hash and so ends these links too. Written by hand (hmac, 10 lines): the
-    token must be bound to the stored hash, which itsdangerous's timestamped serialisers
-    would add nothing to.
-    """
-    key = current_app.config["SECRET_KEY"]
-    key = key.encode() if isinstance(key, str) else key
-    message = f"manage-link:{registration.id}:{registration.manage_token_hash}".encode()
-    digest = hmac.new(key, message, hashlib.sha256).digest()[:24]
-    signature = base64.urlsafe_b64encode(digest).decode().rstrip("=")
-    return f"{registration.id}{LASTING_SEPARATOR}{signature}"
+    """A manage link that can be mailed again and again without revoking any other: a repeat
+    signup or "lost your link?" never breaks a link the participant already has, and a
+    stranger who types their address can only make them receive another mail. It is the
+    signed link of later mail (:func:`tokens.mail_link_token`), bound to the stored hash, so
+    anonymising a registration (retention) ends it too."""
+    return mail_link_token(registration.id, registration.manage_token_hash)
 
 
 def registrations_of(email: str) -> list[Registration]:
@@ -298,6 +298,10 @@ def _apply_details(
     """What the participant tells about this registration, from the signup or manage form."""
     registration.organisation = organisation
     registration.municipality_id = data.municipality_id
+    registration.place_id = data.place_id
+    if data.place_id is not None and data.municipality_id is None:
+        place = db.session.get(Place, data.place_id)
+        registration.municipality_id = place.municipality_id if place else None
     registration.answers = data.answers
     registration.accessibility_needs = data.accessibility_needs
     registration.dietary_needs = data.dietary_needs

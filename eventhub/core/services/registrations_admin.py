@@ -20,8 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import render_template
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import Select, func, or_, select
@@ -42,10 +40,8 @@ from eventhub.core.models import (
 )
 from eventhub.core.services import attendance, audit, capacity, messages, registration
 from eventhub.core.services.errors import Refused
-from eventhub.core.services.outbox import enqueue
 from eventhub.core.services.registration import Placement, SignupData, SignupResult
 from eventhub.extensions import db
-from eventhub.urls import external_url
 
 
 class ActionRefused(Refused):
@@ -239,12 +235,15 @@ def cancel_on_behalf(user: User, reg: Registration) -> list[Registration]:
     return promoted
 
 
-def add_by_hand(user: User, event: Event, data: SignupData, placement: Placement) -> SignupResult:
+def add_by_hand(
+    user: User, event: Event, data: SignupData, placement: Placement, *, notify: bool = True
+) -> SignupResult:
     """Register someone on their behalf: the registration window does not apply, capacity
-    does (see :func:`registration.register_by_organiser`). The person is mailed their
-    confirmation or waiting-list place with their own manage link. Raises
+    does (see :func:`registration.register_by_organiser`). With ``notify`` the person is
+    mailed their confirmation or waiting-list place with their own manage link; without it
+    nothing is sent (the organiser's choice, see :func:`mail_by_default`). Raises
     :class:`registration.RegistrationRefused`."""
-    result = registration.register_by_organiser(event.id, data, placement)
+    result = registration.register_by_organiser(event.id, data, placement, notify=notify)
     if result.outcome == registration.Outcome.CREATED:
         audit.record(
             "registration_added",
@@ -253,8 +252,15 @@ def add_by_hand(user: User, event: Event, data: SignupData, placement: Placement
             user=user,
             placement=placement.value,
             status=result.registration.status.value,
+            mailed=notify,
         )
     return result
+
+
+def mail_by_default(event: Event) -> bool:
+    """Whether a person added by hand is mailed unless the organiser says otherwise: yes
+    for an event still to come, no for one that is over (entered afterwards from paper)."""
+    return event.ends_at > utcnow()
 
 
 # --- messages --------------------------------------------------------------------------
@@ -283,29 +289,18 @@ def message_confirmed(user: User, event: Event, subject: str, body: str) -> int:
     if not recipients:
         raise ActionRefused(_("Nobody has a confirmed place yet, so there is nobody to message."))
     body_html = _paragraphs(body)
-    event_url = external_url("events.detail", event_id=event.id)
+    reply_to = _reply_address(user, event)
     for reg in recipients:
-        with force_locale(reg.locale):
-            context = {
-                "registration": reg,
-                "event": event,
-                "person": reg.person,
-                "subject": subject,
-                "manage_url": None,
-                "event_url": event_url,
-            }
-            text = render_template("mail/organiser_message.txt", body=body, **context)
-            html = render_template("mail/organiser_message.html", body=body_html, **context)
-        assert reg.person.email is not None  # registered people have an address
-        enqueue(
-            kind="organiser_message",
-            recipient=reg.person.email,
-            subject=subject,
-            body_text=text,
-            body_html=html,
-        )
+        messages.organiser_message(reg, subject, body, body_html, reply_to)
     audit.record("registrations_messaged", event=event, user=user, recipients=len(recipients))
     return len(recipients)
+
+
+def _reply_address(user: User, event: Event) -> str | None:
+    """Where participants' replies to an organiser's message go: the project's contact
+    address, else the organiser's own."""
+    contact = (event.project.contact_email or "").strip() if event.project else ""
+    return contact or user.email or None
 
 
 def _paragraphs(text: str) -> Markup:

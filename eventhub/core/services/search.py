@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import joinedload
 
 from eventhub.core.db import utcnow
-from eventhub.core.models import Country, Event, EventKind, Municipality, Project
+from eventhub.core.models import Country, Event, EventKind, Municipality, Project, Registration
 from eventhub.core.numbers import parse_id
 from eventhub.core.services import capacity
 from eventhub.core.services.capacity import EventAvailability
@@ -37,6 +37,10 @@ class EventFilters:
     # Listed first, never filtered: the visitor's own country and language (public pages).
     prefer_country: Country | None = None
     prefer_language: str | None = None
+    # Only events changed at or after this: incremental sync.
+    updated_since: datetime | None = None
+    # One event (the API's single-event answer shares the ETag machinery).
+    event_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -54,26 +58,7 @@ class EventPage:
 
 def search_events(filters: EventFilters, *, page: int = 1, per_page: int = 20) -> EventPage:
     """Public events matching ``filters``, soonest first, with their availability."""
-    conditions = [
-        Event.status.in_(PUBLIC_STATUSES),
-        Event.ends_at >= (filters.ends_after or utcnow()),
-    ]
-    if filters.starts_before is not None:
-        conditions.append(Event.starts_at < filters.starts_before)
-    if filters.kind is not None:
-        conditions.append(Event.kind == filters.kind)
-    if filters.project_id is not None:
-        conditions.append(Event.project_id == filters.project_id)
-    if filters.municipality_id is not None:
-        conditions.append(Event.municipality_id == filters.municipality_id)
-    if filters.country is not None:
-        conditions.append(Event.municipality_id.in_(_municipalities_of(filters.country)))
-    if filters.language:
-        conditions.append(Event.language == filters.language)
-    # Accent-free on every database: both sides folded the same way (core.text.fold), the
-    # event's side kept in its search column. Every word must occur, in any order.
-    for word in fold(filters.text or "").split()[:10]:
-        conditions.append(Event.search_text.contains(word, autoescape=True))
+    conditions = _conditions(filters)
     order = []
     if filters.prefer_country is not None:
         home = Event.municipality_id.in_(_municipalities_of(filters.prefer_country))
@@ -104,6 +89,56 @@ def search_events(filters: EventFilters, *, page: int = 1, per_page: int = 20) -
 
 def _municipalities_of(country: Country):
     return select(Municipality.id).where(Municipality.country == country)
+
+
+def result_state(filters: EventFilters) -> tuple:
+    """What an answer about the events matching ``filters`` depends on, in one query and
+    without loading them: which events match, their latest edit, and the latest change to
+    their registrations (seats left) or to any project. An API answer's ETag is made from
+    it, so a 304 costs this query, not the answer."""
+    matching = select(Event.id).where(*_conditions(filters)).scalar_subquery()
+    row = db.session.execute(
+        select(
+            select(func.count(Event.id)).where(Event.id.in_(matching)).scalar_subquery(),
+            select(func.sum(Event.id)).where(Event.id.in_(matching)).scalar_subquery(),
+            select(func.max(Event.updated_at)).where(Event.id.in_(matching)).scalar_subquery(),
+            select(func.count(Registration.id))
+            .where(Registration.event_id.in_(matching))
+            .scalar_subquery(),
+            select(func.max(Registration.updated_at))
+            .where(Registration.event_id.in_(matching))
+            .scalar_subquery(),
+            select(func.max(Project.updated_at)).scalar_subquery(),
+        )
+    ).one()
+    return tuple(str(value) for value in row)
+
+
+def _conditions(filters: EventFilters) -> list:
+    conditions: list[ColumnElement[bool]] = [Event.status.in_(PUBLIC_STATUSES)]
+    if filters.event_id is not None:
+        conditions.append(Event.id == filters.event_id)  # past or not
+    else:
+        conditions.append(Event.ends_at >= (filters.ends_after or utcnow()))
+    if filters.starts_before is not None:
+        conditions.append(Event.starts_at < filters.starts_before)
+    if filters.kind is not None:
+        conditions.append(Event.kind == filters.kind)
+    if filters.project_id is not None:
+        conditions.append(Event.project_id == filters.project_id)
+    if filters.municipality_id is not None:
+        conditions.append(Event.municipality_id == filters.municipality_id)
+    if filters.country is not None:
+        conditions.append(Event.municipality_id.in_(_municipalities_of(filters.country)))
+    if filters.language:
+        conditions.append(Event.language == filters.language)
+    # Accent-free on every database: both sides folded the same way (core.text.fold), the
+    # event's side kept in its search column. Every word must occur, in any order.
+    for word in fold(filters.text or "").split()[:10]:
+        conditions.append(Event.search_text.contains(word, autoescape=True))
+    if filters.updated_since is not None:
+        conditions.append(Event.updated_at >= filters.updated_since)
+    return conditions
 
 
 def find_project(reference: str) -> Project | None:

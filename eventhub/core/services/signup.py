@@ -60,6 +60,9 @@ class SignupData:
     phone: str | None = None
     organisation_name: str | None = None
     municipality_id: int | None = None
+    # A place below a municipality (where the event's country has them); its municipality is
+    # taken when none was chosen.
+    place_id: int | None = None
     accessibility_needs: str = ""
     dietary_needs: str = ""
     answers: dict[str, object] = field(default_factory=dict)

@@ -25,6 +25,8 @@ from eventhub.core.db import begin_write, utcnow
 from eventhub.core.models import (
     Attendance,
     Event,
+    ImportedRow,
+    ImportKind,
     Person,
     Project,
     Registration,
@@ -201,7 +203,8 @@ def submit(token: str, values: list[int]) -> SurveyResponse:
 
 def queue_invitations(max_age_days: int = 14) -> int:
     """Queue the survey mail for every attended registration of events closed in the last
-    ``max_age_days`` days whose project has an active instrument. Each registration is sent
+    ``max_age_days`` days whose project has an active instrument, except attendance brought
+    in by an import. Each registration is sent
     one mail, however often this runs (the invitation row's primary key). The caller commits.
     """
     begin_write(db.session)
@@ -221,6 +224,11 @@ def queue_invitations(max_age_days: int = 14) -> int:
             Person.email.is_not(None),
             exists(active),
             ~exists().where(SurveyInvitation.registration_id == Registration.id),
+            # Imported people are never mailed, not even a registered one checked in by an
+            # imported sign-in sheet.
+            ~exists().where(
+                ImportedRow.kind == ImportKind.ATTENDANCE, ImportedRow.object_id == Attendance.id
+            ),
         )
         .order_by(Registration.id)
     ).all()

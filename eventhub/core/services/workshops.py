@@ -227,7 +227,17 @@ def series_indicators(series: WorkshopSeries) -> SeriesFigures:
         sessions_held=figures.held,
         participations=figures.participations,
         unique_persons=figures.unique_persons,
-        certificates=len(certificate_holders(series)),
+        certificates=certificates_earned(series),
+    )
+
+
+def certificates_earned(series: WorkshopSeries) -> int:
+    """People who reached the threshold, counted whether or not their personal data has
+    since been anonymised: a certificate earned stays earned after retention."""
+    counts = _attendance_per_person(series.id).subquery()
+    return int(
+        db.session.scalar(select(func.count()).where(counts.c.n >= series.certificate_threshold))
+        or 0
     )
 
 
