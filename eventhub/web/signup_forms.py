@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 
+from cachetools import LRUCache, TTLCache
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -168,16 +171,94 @@ def _question_field(q: EventQuestion) -> Field:
     return RadioField(q.label, choices=yes_no, validators=validators, **kw)
 
 
-def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> DetailsForm:
-    """The form for this event: the common fields, the event's own questions, and the
-    voluntary background questions of projects that report to ESF+."""
+# How long a process keeps a country's municipalities and places: reference data changed
+# by an administrator now and then; another process may show a rename this much later.
+PLACES_SECONDS = 300
+_cache_lock = threading.Lock()
 
+
+def _caches() -> dict:
+    """This application's caches (one set per app, so tests with their own databases never
+    share them)."""
+    return current_app.extensions.setdefault(
+        "eventhub_signup_forms",
+        {"forms": LRUCache(maxsize=1024), "places": TTLCache(maxsize=8, ttl=PLACES_SECONDS)},
+    )
+
+
+def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> DetailsForm:
+    """The form for this event: the common fields, the event's own questions, the voluntary
+    background questions of projects that report to ESF+, and the format's fields.
+
+    The form class with the event's questions is built once per event *revision*: the key is
+    the event's ``updated_at``, read with the event on every request, so a process never
+    serves questions older than the row it just read (see :func:`event_admin.add_question`,
+    which touches the event). The format's fields are added per request: they may depend on
+    other rows (a forum's groups filling up).
+    """
+    collects = event.project is not None and event.project.collects_background
+    if not isinstance(event, Event):  # a stand-in (a workshop series' common form): no revision
+        cls = _event_form_class(event, base, collects)
+    else:
+        key = (base, event.id, event.updated_at, collects)
+        forms = _caches()["forms"]
+        with _cache_lock:
+            cls = forms.get(key)
+        if cls is None:
+            cls = _event_form_class(event, base, collects)
+            with _cache_lock:
+                forms[key] = cls
+    # Where people come from: the municipalities of the event's country, and the places below
+    # them where the country has any (a parish of a Latvian novads).
+    where = _places(places.event_country(event))
+    with_format = issubclass(base, SignupForm) and formats.has_signup_fields(event)
+    if with_format or where.places:
+
+        class PerRequest(cls):  # type: ignore[misc, valid-type]
+            pass
+
+        if with_format:
+            formats.add_signup_fields(PerRequest, event)
+        if where.places:
+            PerRequest.place = SelectField(
+                _l("Place (optional)"),
+                description=_l("The parish or village you live in, if it is listed."),
+                choices=choices(
+                    [("", _l("Choose…"))]
+                    + [
+                        (str(pid), f"{name} ({municipality})")
+                        for municipality, listed in where.places
+                        for pid, name in listed
+                    ]
+                ),
+                validators=[Optional()],
+            )
+        cls = PerRequest
+    form = cls(**kwargs)
+    form.municipality.choices = choices(
+        [("", _l("Choose…"))] + [(str(mid), name) for mid, name in where.municipalities]
+    )
+    return form
+
+
+def _places(country) -> places.CountryChoices:
+    cache = _caches()["places"]
+    with _cache_lock:
+        found = cache.get(country)
+    if found is None:
+        found = places.choices_for(country)
+        with _cache_lock:
+            cache[country] = found
+    return found
+
+
+def _event_form_class(event: Event, base: type[DetailsForm], collects: bool) -> type:
     class EventForm(base):  # type: ignore[misc, valid-type]
         pass
 
     for q in event.questions:
         setattr(EventForm, f"q_{q.id}", _question_field(q))
-    if event.project is not None and event.project.collects_background:
+    if collects:
         hint = _l("Voluntary. Used only in anonymous statistics for the funder; never shown.")
         EventForm.gender = RadioField(
             _l("Gender"),
@@ -200,30 +281,7 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
             filters=[_strip],
             description=hint,
         )
-    if issubclass(base, SignupForm):
-        formats.add_signup_fields(EventForm, event)
-    # Where people come from: the municipalities of the event's country, and the places below
-    # them where the country has any (a parish of a Latvian novads).
-    where = places.choices_for(places.event_country(event))
-    if where.places:
-        EventForm.place = SelectField(
-            _l("Place (optional)"),
-            description=_l("The parish or village you live in, if it is listed."),
-            choices=choices(
-                [("", _l("Choose…"))]
-                + [
-                    (str(pid), f"{name} ({municipality})")
-                    for municipality, listed in where.places
-                    for pid, name in listed
-                ]
-            ),
-            validators=[Optional()],
-        )
-    form = EventForm(**kwargs)
-    form.municipality.choices = choices(
-        [("", _l("Choose…"))] + [(str(mid), name) for mid, name in where.municipalities]
-    )
-    return form
+    return EventForm
 
 
 class LostLinkForm(FlaskForm):

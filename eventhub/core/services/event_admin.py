@@ -137,6 +137,7 @@ def add_question(
         else [],
     )
     db.session.add(question)
+    _touch(event)
     db.session.flush()
     audit.record("question_added", event=event, obj=question, user=user)
     return question
@@ -148,8 +149,15 @@ def remove_question(user: User, event: Event, question_id: int) -> None:
     if question is None or question.event_id != event.id:
         return
     db.session.delete(question)
+    _touch(event)
     audit.record("question_removed", event=event, obj=question, user=user)
     db.session.flush()
+
+
+def _touch(event: Event) -> None:
+    """A new revision of the event: its questions are part of its signup form, which each
+    process caches per ``updated_at`` (see eventhub.web.signup_forms.build_form)."""
+    event.updated_at = utcnow()
 
 
 def _active_registrations(event: Event) -> list[Registration]:

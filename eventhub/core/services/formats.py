@@ -151,6 +151,12 @@ def after_register(
     return tuple(fmt.after_register(registration, data.format_data, created=created))
 
 
+def has_signup_fields(event: Event) -> bool:
+    """Whether the event's format adds fields to the signup form."""
+    fmt = for_event(event)
+    return fmt is not None and fmt.signup_fields is not None
+
+
 def add_signup_fields(form_cls: type, event: Event) -> None:
     """Add the event's format fields to a signup form class (see registration forms)."""
     fmt = for_event(event)

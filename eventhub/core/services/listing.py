@@ -32,7 +32,9 @@ MAX_PAGE = 1000
 
 
 def get_public_event(event_id: int) -> Event | None:
-    event = db.session.get(Event, event_id)
+    # The project comes in the same query: the signup form asks whether it collects
+    # background data (a lazy load would be a statement of its own).
+    event = db.session.get(Event, event_id, options=[joinedload(Event.project)])
     if event is None or event.status not in PUBLIC_STATUSES:
         return None
     return event

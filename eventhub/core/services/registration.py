@@ -46,6 +46,7 @@ from eventhub.core.services.signup import (
     organiser_status,
     person_for,
     places_and_queue,
+    places_queue_and_existing,
     public_status,
 )
 from eventhub.core.services.tokens import (
@@ -137,11 +138,10 @@ def _register(
     event = lock_event(event_id)
     if event is None:
         raise LookupError(event_id)
-    existing = db.session.scalar(
-        select(Registration).where(
-            Registration.event_id == event.id, Registration.person_id == person.id
-        )
-    )
+    # One query under the lock: places held, the last queue number, and whether this person
+    # is registered already (the rare case loads that registration).
+    taken, last_queue_no, existing_id = places_queue_and_existing(event.id, person.id)
+    existing = db.session.get(Registration, existing_id) if existing_id is not None else None
     if existing is not None and existing.status in blocking:
         if resend_link:
             # The link goes to the address, never to the page: whoever typed it learns
@@ -150,7 +150,6 @@ def _register(
         notes = formats.after_register(existing, data, created=False)
         return SignupResult(Outcome.ALREADY_REGISTERED, existing, notes)
 
-    taken, last_queue_no = places_and_queue(event.id)
     try:
         status = decide(event, taken)
     except RegistrationRefused:

@@ -121,13 +121,21 @@ def organiser_status(event: Event, taken: int, placement: Placement) -> Registra
 
 def places_and_queue(event_id: int) -> tuple[int, int]:
     """Places held and the highest queue number so far, in one query."""
-    taken, last = db.session.execute(
+    taken, last, _ = places_queue_and_existing(event_id, None)
+    return taken, last
+
+
+def places_queue_and_existing(event_id: int, person_id: int | None) -> tuple[int, int, int | None]:
+    """Places held, the highest queue number so far and the id of this person's registration
+    (if any), in one query: a signup asks all three under the lock."""
+    taken, last, existing = db.session.execute(
         select(
             func.count().filter(Registration.status.in_(PLACE_HOLDING)),
             func.coalesce(func.max(Registration.queue_no), 0),
+            func.max(Registration.id).filter(Registration.person_id == person_id),
         ).where(Registration.event_id == event_id)
     ).one()
-    return taken, last
+    return taken, last, existing
 
 
 def person_for(data: SignupData) -> Person:

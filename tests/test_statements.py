@@ -1,0 +1,128 @@
+"""The signup hot path does only what it must: a count of its SQL statements.
+
+Speed is measured in bench/ (docs/performance.md); these tests count what the database is
+asked, through the test client, session and CSRF included, so a lazy load or a per-request
+query that creeps back into the event page or the signup POST fails here.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from sqlalchemy import event as sa_event
+from sqlalchemy import select
+
+from eventhub.core.models import (
+    EventKind,
+    EventQuestion,
+    OutboxMessage,
+    Registration,
+    RegistrationStatus,
+    Role,
+)
+from eventhub.extensions import db
+from tests import factories
+from tests.conftest import CSRF_RE
+from tests.helpers import post_form, sign_in
+
+PAGE_STATEMENTS = 5
+SIGNUP_STATEMENTS = 8
+
+
+@contextmanager
+def statements():
+    """The SQL statements the engine runs inside the block (every connection of the pool)."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    engine = db.engine
+    sa_event.listen(engine, "after_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa_event.remove(engine, "after_cursor_execute", record)
+
+
+def _workshop(**kw):
+    factories.municipality()
+    factories.organisation(confirmed=True)
+    event = factories.event(kind=EventKind.WORKSHOP, capacity=10, **kw)
+    db.session.commit()
+    return event.id
+
+
+def _signup(client, event_id: int, i: int):
+    page = client.get(f"/events/{event_id}")
+    token = CSRF_RE.search(page.get_data(as_text=True)).group(1)
+    return client.post(
+        f"/events/{event_id}/register",
+        data={
+            "csrf_token": token,
+            "name": f"Person {i}",
+            "email": f"person{i}@example.fi",
+            "consent": "y",
+        },
+    )
+
+
+def test_event_page_and_signup_run_few_statements(app):
+    app.config["MAIL_DELIVERY"] = "worker"  # sending is the sender's work, not the request's
+    event_id = _workshop()
+    # The first visitor of a fresh process fills the caches; count a later one.
+    assert _signup(app.test_client(), event_id, 0).status_code == 303
+
+    client = app.test_client()
+    with statements() as page_sql:
+        page = client.get(f"/events/{event_id}")
+    assert page.status_code == 200
+    assert len(page_sql) <= PAGE_STATEMENTS, "\n".join(page_sql)
+
+    token = CSRF_RE.search(page.get_data(as_text=True)).group(1)
+    with statements() as post_sql:
+        answer = client.post(
+            f"/events/{event_id}/register",
+            data={
+                "csrf_token": token,
+                "name": "Pia Virtanen",
+                "email": "pia@example.fi",
+                "consent": "y",
+            },
+        )
+    assert answer.status_code == 303
+    assert len(post_sql) <= SIGNUP_STATEMENTS, "\n".join(post_sql)
+
+    # Fewer statements, the same result: the registration and its mail are stored.
+    stored = db.session.scalars(select(Registration).where(Registration.event_id == event_id)).all()
+    assert len(stored) == 2 and {r.status for r in stored} == {RegistrationStatus.CONFIRMED}
+    mail = db.session.scalars(select(OutboxMessage.recipient)).all()
+    assert sorted(mail) == ["person0@example.fi", "pia@example.fi"]
+
+
+def test_a_question_added_or_removed_shows_at_once_though_the_form_is_cached(app, client):
+    """The signup form is cached per event revision: the organiser's change is the new
+    revision, so the very next page (in this process or any other) shows it."""
+    project = factories.project()
+    factories.user(email="anne@example.fi", role=Role.MANAGER, projects=[project])
+    event = factories.event(project=project)
+    db.session.commit()
+    public = f"/events/{event.id}"
+    assert "Tuotko pullaa?" not in client.get(public).get_data(as_text=True)  # now cached
+
+    sign_in(client, "anne@example.fi")
+    url = f"/organiser/events/{event.id}/questions"
+    added = post_form(client, url, {"label": "Tuotko pullaa?", "type": "yes_no", "required": "y"})
+    assert added.status_code == 303
+    page = client.get(public)
+    assert "Tuotko pullaa?" in page.get_data(as_text=True)
+    # The required answer is asked of the next signup, too (the POST builds the same form).
+    token = CSRF_RE.search(page.get_data(as_text=True)).group(1)
+    form = {"csrf_token": token, "name": "Pia", "email": "pia@example.fi", "consent": "y"}
+    assert client.post(f"/events/{event.id}/register", data=form).status_code == 422
+
+    question = db.session.scalars(select(EventQuestion)).one()
+    removed = post_form(client, f"{url}/{question.id}/delete", {}, token_from=url)
+    assert removed.status_code == 303
+    assert "Tuotko pullaa?" not in client.get(public).get_data(as_text=True)
+    assert client.post(f"/events/{event.id}/register", data=form).status_code == 303
