@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from eventhub.core.db import utcnow
 from eventhub.core.models import LoginSession, Project, Role, User
 from eventhub.core.services import audit
+from eventhub.core.services.errors import Refused
 from eventhub.core.services.outbox import enqueue
 from eventhub.extensions import db
 from eventhub.urls import external_url
@@ -130,7 +131,7 @@ def end_all_sessions(user: User) -> None:
 _INVITATION_SALT = "eventhub.invitation"  # noqa: S105 - a namespace, not a secret
 
 
-class EmailTaken(Exception):
+class EmailTaken(Refused):
     """An account with this address exists already."""
 
 

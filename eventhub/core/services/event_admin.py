@@ -69,7 +69,7 @@ def save_event(user: User, event: Event, **changes: Any) -> bool:
     return False
 
 
-class PublishingPastEvent(Exception):
+class PublishingPastEvent(Refused):
     """The event's start has passed: publishing it needs the organiser's confirmation."""
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from eventhub.core.db import utcnow
 from eventhub.core.models import Event, EventStatus
+from eventhub.core.services.errors import Refused
 from eventhub.extensions import db
 
 # Changes to these fields are "significant revisions" in RFC 5545 terms.
@@ -45,7 +46,7 @@ EDITABLE_FIELDS = SEQUENCE_FIELDS | {
 TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 
 
-class NonexistentLocalTime(ValueError):
+class NonexistentLocalTime(Refused, ValueError):
     """A wall time the zone skips: the hour the clocks are put forward in spring."""
 
 

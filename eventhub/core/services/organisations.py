@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from eventhub.core.models import Event, Organisation, Project
 from eventhub.core.services import audit
+from eventhub.core.services.errors import Refused
 from eventhub.extensions import db
 
 
@@ -188,7 +189,7 @@ def _uses(ids: list[int]) -> dict[int, int]:
     return dict(rows)
 
 
-class BusinessIdTaken(Exception):
+class BusinessIdTaken(Refused):
     """Another organisation has this business id already (merge the two instead)."""
 
     def __init__(self, other: Organisation):

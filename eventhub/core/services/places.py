@@ -9,10 +9,11 @@ from sqlalchemy.orm import selectinload
 
 from eventhub.core.models import Country, Event, Municipality, Place
 from eventhub.core.services import audit
+from eventhub.core.services.errors import Refused
 from eventhub.extensions import db
 
 
-class NameTaken(Exception):
+class NameTaken(Refused):
     """A municipality of that name exists in the country, or a place of that name in the
     municipality (names are compared case-insensitively)."""
 

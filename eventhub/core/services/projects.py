@@ -9,6 +9,7 @@ from sqlalchemy import exists, func, select
 
 from eventhub.core.models import Event, EventKind, Municipality, Project, ProjectTarget, User
 from eventhub.core.services import access, audit
+from eventhub.core.services.errors import Refused
 from eventhub.extensions import db
 
 # What the project form edits, besides the targets by kind.
@@ -33,7 +34,7 @@ FIELDS = (
 )
 
 
-class CodeTaken(Exception):
+class CodeTaken(Refused):
     """Another project has this code already."""
 
 
