@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import calendar as monthcal
 import json
+import os
 import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -140,7 +141,7 @@ def build_events(now: datetime) -> list[Event]:
 def read_icaljs(calendars: dict[str, bytes]) -> dict[str, list]:
     node = shutil.which("node")
     if node is None or not (ICALJS / "node_modules" / "ical.js").is_dir():
-        if __import__("os").environ.get("CI"):
+        if os.environ.get("CI"):
             pytest.fail("ical.js is not installed: make test installs it with npm")
         pytest.skip("node or ical.js missing: run `npm ci` in tests/icaljs")
     payload = json.dumps({name: body.decode() for name, body in calendars.items()})
