@@ -70,7 +70,11 @@ def test_a_question_hidden_by_an_answer_is_neither_required_nor_stored(client):
     assert f"Answer only if you answered “Yes” to “{MEAL}”." in page
     assert f'data-depends-on="q_{meal.id}"' in page
 
-    # "No": the meal question is hidden, so no answer is required and the one sent is dropped.
+    # "No": the meal question is hidden, so no answer is required...
+    response = signup(client, event.id, email="eivastaa@example.fi", **{f"q_{meal.id}": "no"})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert _answers("eivastaa@example.fi") == {str(meal.id): "no"}
+    # ... and an answer sent to it all the same (no JavaScript: it was on the page) is dropped.
     response = signup(
         client, event.id, email="ei@example.fi", **{f"q_{meal.id}": "no", f"q_{which.id}": "Liha"}
     )
