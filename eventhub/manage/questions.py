@@ -139,7 +139,7 @@ def preview_questions(event_id: int):
         event=event,
         fragment=fragment,
         lang=lang,
-        languages=languages,
+        preview_languages=languages,
         accepted=accepted,
     ), (422 if form.errors else 200)
 

@@ -4,12 +4,19 @@ its condition written beside it and the form still goes through."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from eventhub.core.models import EventQuestion, Person, QuestionType, Registration
 from eventhub.extensions import db
-from tests.browser.support import requires_chromium, wait_for_mail
+from tests.browser.support import (
+    ORGANISER_EMAIL,
+    ORGANISER_PASSWORD,
+    requires_chromium,
+    t,
+    wait_for_mail,
+)
 
 pytestmark = requires_chromium
 
@@ -105,3 +112,47 @@ def test_without_javascript_every_question_shows_with_its_condition(site, pages,
     expect(page.get_by_role("heading", level=1)).to_have_text("Your registration")
     wait_for_mail(mailbox, "minna.canth@example.fi")
     assert _answers(site, "minna.canth@example.fi") == {str(meal_id): "no"}
+
+
+@pytest.mark.parametrize("locale", ["en", "lv"])
+def test_the_organiser_builds_a_conditional_question_in_the_editor_on_a_phone(site, pages, locale):
+    event_id = site.event(title=f"Editorin ilta {locale}", venue="Kylätalo")
+    page = pages.open(locale)
+    page.goto("/login")
+    page.get_by_label(t(site, locale, "Email"), exact=True).fill(ORGANISER_EMAIL)
+    page.get_by_label(t(site, locale, "Password"), exact=True).fill(ORGANISER_PASSWORD)
+    page.get_by_role("button", name=t(site, locale, "Sign in"), exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t(site, locale, "Your events"))
+    english = locale == "en"
+    data = (f"Editorin ilta {locale}", MEAL, WHICH, "Vegetarian", "Fish", "Kylätalo")
+
+    page.goto(f"/organiser/events/{event_id}/questions")
+    add = t(site, locale, "Add the question")
+    page.get_by_label(t(site, locale, "Question"), exact=True).fill(MEAL)
+    page.get_by_label(t(site, locale, "Kind of answer")).select_option("yes_no")
+    page.get_by_role("button", name=add).click()
+    page.get_by_label(t(site, locale, "Question"), exact=True).fill(WHICH)
+    page.get_by_label(t(site, locale, "Kind of answer")).select_option("single_choice")
+    page.get_by_label(t(site, locale, "Choices"), exact=True).fill("Vegetarian\nFish")
+    page.get_by_label(f"{MEAL}: {t(site, locale, 'Yes')}").check()
+    page.get_by_role("button", name=add).click()
+    expect(page.locator(".question-list > li")).to_have_count(2)
+    expect(page.locator(".question-list")).to_contain_text(WHICH)
+    pages.check(page, "question-editor", locale, data=data, axe=english)
+
+    page.get_by_role("link", name=f"{t(site, locale, 'Edit')} {WHICH}").click()
+    pages.check(page, "question-edit", locale, data=data, axe=english)
+
+    page.goto(f"/organiser/events/{event_id}/questions/preview?lang={locale}")
+    box = page.locator(".conditional")
+    expect(box).to_be_hidden()
+    page.get_by_role("group", name=MEAL).get_by_label(t(site, locale, "Yes")).check()
+    expect(box).to_be_visible()
+    pages.check(page, "question-preview", locale, data=data, axe=english)
+
+    page.goto(f"/organiser/events/{event_id}/questions")
+    page.get_by_role("link", name=f"{t(site, locale, 'Remove')} {MEAL}").click()
+    expect(page.locator("main")).to_contain_text(WHICH)  # loses its condition: named here
+    pages.check(page, "question-delete", locale, data=data, axe=english)
+    page.get_by_role("button", name=t(site, locale, "Remove the question")).click()
+    expect(page.locator(".question-list > li")).to_have_count(1)
