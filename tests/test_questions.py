@@ -176,6 +176,40 @@ def test_the_export_leaves_a_hidden_questions_cell_empty_never_stale(client):
     assert "Liha" not in listing
 
 
+def test_a_workshop_series_form_asks_a_conditional_question_once_for_its_sessions(client):
+    from tests.test_formats_workshops import series_signup, series_with_sessions
+
+    series, (first, second, _third) = series_with_sessions()
+    asked = {}
+    for event in (first, second):
+        meal = EventQuestion(event=event, position=1, label=MEAL, type=QuestionType.YES_NO)
+        db.session.add(meal)
+        db.session.flush()
+        which = EventQuestion(event=event, position=2, label=WHICH, required=True,
+                              type=QuestionType.SINGLE_CHOICE, choices=["Kasvis", "Liha"],
+                              condition_question_id=meal.id, condition_answers=["yes"])  # fmt: skip
+        db.session.add(which)
+        db.session.flush()
+        asked[event.id] = (meal.id, which.id)
+    db.session.commit()
+    page = client.get(f"/workshops/series/{series.id}").text
+    assert page.count(f"Answer only if you answered “Yes” to “{MEAL}”.") == 1
+    meal_id, which_id = asked[first.id]
+    assert f'data-depends-on="q_{meal_id}"' in page
+
+    needed = series_signup(client, series, [first.id, second.id], **{f"q_{meal_id}": "yes"})
+    assert needed.status_code == 422
+    done = series_signup(
+        client, series, [first.id, second.id], **{f"q_{meal_id}": "no", f"q_{which_id}": "Liha"}
+    )
+    assert done.status_code in (200, 303), done.text
+    answers = {r.event_id: r.answers for r in db.session.scalars(select(Registration))}
+    assert answers == {
+        first.id: {str(asked[first.id][0]): "no"},
+        second.id: {str(asked[second.id][0]): "no"},
+    }
+
+
 # -- the question editor ---------------------------------------------------------------------
 
 
