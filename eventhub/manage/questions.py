@@ -29,17 +29,23 @@ BASE = "/events/<int:event_id>/questions"
 def questions(event_id: int):
     event = access.event_to_manage(current_user, event_id)
     form = question_form(event)
+    refusal = None
     if form.validate_on_submit():
-        return act(
+        refusal = _save(
             lambda: service.add_question(
                 current_user, event, type=QuestionType(form.type.data), changes=form.changes()
-            ),
-            done=_("The question has been added to the form."),
-            to=_list_url(event),
+            )
         )
+        if refusal is None:
+            flash(_("The question has been added to the form."), "ok")
+            return redirect(_list_url(event), 303)
     return render_template(
-        "manage/questions.html", event=event, form=form, conditions=_conditions(event)
-    ), _status(form)
+        "manage/questions.html",
+        event=event,
+        form=form,
+        conditions=_conditions(event),
+        refusal=refusal,
+    ), (422 if form.errors or refusal else 200)
 
 
 @bp.route(f"{BASE}/<int:question_id>/edit", methods=["GET", "POST"])
@@ -47,15 +53,29 @@ def questions(event_id: int):
 def edit_question(event_id: int, question_id: int):
     event, question = _load(event_id, question_id)
     form = question_form(event, question)
+    refusal = None
     if form.validate_on_submit():
-        return act(
-            lambda: service.edit_question(current_user, event, question, form.changes()),
-            done=_("The question has been saved. The form shows it at once."),
-            to=_list_url(event),
+        refusal = _save(
+            lambda: service.edit_question(current_user, event, question, form.changes())
         )
+        if refusal is None:
+            flash(_("The question has been saved. The form shows it at once."), "ok")
+            return redirect(_list_url(event), 303)
     return render_template(
-        "manage/question_edit.html", event=event, question=question, form=form
-    ), _status(form)
+        "manage/question_edit.html", event=event, question=question, form=form, refusal=refusal
+    ), (422 if form.errors or refusal else 200)
+
+
+def _save(call) -> str | None:
+    """Run the editor's service and commit; on a refusal roll back and return why, so the
+    form comes back with what was typed."""
+    try:
+        call()
+    except service.QuestionRefused as refused:
+        db.session.rollback()
+        return refused.message
+    db.session.commit()
+    return None
 
 
 @bp.route(f"{BASE}/<int:question_id>/move", methods=["POST"])
@@ -178,7 +198,3 @@ def _languages() -> dict[str, str]:
 
 def _list_url(event: Event) -> str:
     return url_for("manage.questions", event_id=event.id)
-
-
-def _status(form) -> int:
-    return 422 if form.errors else 200
