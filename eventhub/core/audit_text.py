@@ -43,6 +43,12 @@ SENTENCES = {
     "event_linked": _l("%(who)s linked an event to the hackathon %(event)s."),
     "question_added": _l("%(who)s added a question to the form of %(event)s."),
     "question_removed": _l("%(who)s removed a question from the form of %(event)s."),
+    "question_removed_with_answers": _l(
+        "%(who)s removed a question from the form of %(event)s with the answers given to it "
+        "(%(count)s)."
+    ),
+    "question_edited": _l("%(who)s edited a question on the form of %(event)s."),
+    "question_moved": _l("%(who)s moved a question on the form of %(event)s."),
     "guidance_topic_added": _l("%(who)s added a guidance topic to the project %(project)s."),
     "guidance_logged": _l("%(who)s logged a guidance session for the project %(project)s."),
     "guidance_deleted": _l("%(who)s deleted a guidance session of the project %(project)s."),

@@ -10,6 +10,7 @@ from eventhub.manage import (  # noqa: E402,F401
     failed_mail,
     imports,
     organisations,
+    questions,
     registrations,
     setup,
     users,

@@ -1,4 +1,5 @@
-"""Organiser routes for events: list, create, edit, duplicate, publish, cancel, questions."""
+"""Organiser routes for events: list, create, edit, duplicate, publish, cancel (their
+questions: eventhub.manage.questions)."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,13 +15,12 @@ from eventhub.core.models import (
     EventStatus,
     Municipality,
     Project,
-    QuestionType,
     Registration,
 )
 from eventhub.core.services import access, capacity, event_admin, projects
 from eventhub.extensions import db
 from eventhub.manage import bp
-from eventhub.manage.forms import EventForm, QuestionForm
+from eventhub.manage.forms import EventForm
 from eventhub.web.decorators import admin_required, manager_required, staff_required
 from eventhub.web.forms import choices
 
@@ -176,36 +176,6 @@ def duplicate_event(event_id: int):
     db.session.commit()
     flash(_("This is a draft copy. Change the dates and publish it."), "ok")
     return redirect(url_for("manage.edit_event", event_id=copy.id), 303)
-
-
-@bp.route("/events/<int:event_id>/questions", methods=["GET", "POST"])
-@manager_required
-def questions(event_id: int):
-    event = access.event_to_manage(current_user, event_id)
-    form = QuestionForm()
-    if form.validate_on_submit():
-        event_admin.add_question(
-            current_user,
-            event,
-            label=form.label.data.strip(),
-            type=QuestionType(form.type.data),
-            required=form.required.data,
-            choices=form.choice_list(),
-        )
-        db.session.commit()
-        flash(_("The question has been added to the form."), "ok")
-        return redirect(url_for("manage.questions", event_id=event.id), 303)
-    return render_template("manage/questions.html", event=event, form=form), _status(form)
-
-
-@bp.route("/events/<int:event_id>/questions/<int:question_id>/delete", methods=["POST"])
-@manager_required
-def delete_question(event_id: int, question_id: int):
-    event = access.event_to_manage(current_user, event_id)
-    event_admin.remove_question(current_user, event, question_id)
-    db.session.commit()
-    flash(_("The question has been removed. Answers already given are kept."), "ok")
-    return redirect(url_for("manage.questions", event_id=event.id), 303)
 
 
 @bp.route("/audit")

@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from eventhub.core import labels
-from eventhub.core.models import EventKind, QuestionType
+from eventhub.core.models import EventKind
 from eventhub.core.numbers import parse_id
 from eventhub.core.services import events
 from eventhub.web.forms import choices
@@ -161,36 +161,3 @@ class EventForm(FlaskForm):
                 self.registration_closes.data, "registration_closes_at"
             ),
         }
-
-
-class QuestionForm(FlaskForm):
-    label = StringField(
-        _l("Question"), validators=[DataRequired(_l("Please write the question.")), Length(max=300)]
-    )
-    type = SelectField(
-        _l("Kind of answer"),
-        choices=choices(
-            [
-                (QuestionType.SHORT_TEXT.value, _l("Short text")),
-                (QuestionType.LONG_TEXT.value, _l("Long text")),
-                (QuestionType.SINGLE_CHOICE.value, _l("One choice")),
-                (QuestionType.MULTIPLE_CHOICE.value, _l("Several choices")),
-                (QuestionType.YES_NO.value, _l("Yes or no")),
-            ]
-        ),
-    )
-    choices = TextAreaField(
-        _l("Choices"),
-        description=_l("For choice questions: one choice per line."),
-        validators=[Length(max=5000)],
-    )
-    required = BooleanField(_l("An answer is required"))
-
-    def validate_choices(self, field):
-        is_choice = self.type.data in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE)
-        if is_choice and len(self.choice_list()) < 2:
-            raise ValidationError(_l("Give at least two choices, one per line."))
-
-    def choice_list(self) -> list[str]:
-        lines = (line.strip() for line in (self.choices.data or "").splitlines())
-        return list(dict.fromkeys(line for line in lines if line))

@@ -7,6 +7,8 @@ from functools import cached_property
 
 from cachetools import LRUCache, TTLCache
 from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -33,6 +35,7 @@ from eventhub.core.models import (
 )
 from eventhub.core.numbers import parse_id
 from eventhub.core.services import formats, organisations, places
+from eventhub.core.services import questions as question_rules
 from eventhub.core.services.signup import SignupData
 from eventhub.web.forms import MultiCheckboxField, choices
 
@@ -51,6 +54,11 @@ def _optional_choice(mapping) -> list[SelectChoice]:
 
 class DetailsForm(FlaskForm):
     """What a participant can edit on their registration, email aside."""
+
+    # Set on each event's form class (see _event_form_class): when each of its questions
+    # is shown, keyed by field name, and for the page the field and answers that show it.
+    visibility_rules: list[question_rules.Rule] = []
+    question_conditions: dict[str, tuple[str, list[str]]] = {}
 
     name = StringField(
         _l("Full name"),
@@ -92,6 +100,24 @@ class DetailsForm(FlaskForm):
 
     def question_fields(self) -> list[Field]:
         return [f for f in self if f.name.startswith("q_")]
+
+    def shown_question_names(self) -> set[str]:
+        """The questions shown for the answers in the form (every one without conditions)."""
+        answers = {f.name: f.data for f in self.question_fields()}
+        return question_rules.shown(self.visibility_rules, answers)
+
+    def validate(self, extra_validators=None) -> bool:
+        """The usual validation, except that a question the answers hide is never required
+        and its answer is dropped: without JavaScript every question is on the page."""
+        valid = super().validate(extra_validators)
+        if not self.question_conditions:
+            return valid
+        shown = self.shown_question_names()
+        for field in self.question_fields():
+            if field.name not in shown:
+                field.errors = []
+                field.data = [] if isinstance(field, MultiCheckboxField) else None
+        return not self.errors
 
     def background_fields(self) -> list[Field]:
         return [f for f in self if f.name in ("gender", "age_band", "labour_status")]
@@ -153,22 +179,51 @@ def _enum_or_none(enum_cls, field):
     return enum_cls(field.data)
 
 
-def _question_field(q: EventQuestion) -> Field:
+def _question_field(q: EventQuestion, locale: str, condition: str = "") -> Field:
+    """The field of one question in ``locale`` (its translation where there is one); a
+    choice is always sent and stored as written in the event's language."""
+    text = q.text_in(locale)
     required = DataRequired(_l("Please answer this question.")) if q.required else Optional()
-    kw = {"description": q.help_text or None}
+    kw = {"description": " ".join(filter(None, (text.help_text, condition))) or None}
     if q.type == QuestionType.SHORT_TEXT:
-        return StringField(q.label, validators=[required, Length(max=NAME_MAX)], **kw)
+        return StringField(text.label, validators=[required, Length(max=NAME_MAX)], **kw)
     if q.type == QuestionType.LONG_TEXT:
-        return TextAreaField(q.label, validators=[required, Length(max=TEXT_MAX)], **kw)
+        return TextAreaField(text.label, validators=[required, Length(max=TEXT_MAX)], **kw)
     if q.type == QuestionType.SINGLE_CHOICE:
         validators = [InputRequired(_l("Please choose one."))] if q.required else [Optional()]
-        return RadioField(q.label, choices=list(q.choices), validators=validators, **kw)
+        return RadioField(text.label, choices=choices(text.choices), validators=validators, **kw)
     if q.type == QuestionType.MULTIPLE_CHOICE:
         validators = [DataRequired(_l("Please choose at least one."))] if q.required else []
-        return MultiCheckboxField(q.label, choices=list(q.choices), validators=validators, **kw)
-    yes_no = choices([("yes", _l("Yes")), ("no", _l("No"))])
+        return MultiCheckboxField(
+            text.label, choices=choices(text.choices), validators=validators, **kw
+        )
     validators = [InputRequired(_l("Please answer yes or no."))] if q.required else [Optional()]
-    return RadioField(q.label, choices=yes_no, validators=validators, **kw)
+    return RadioField(text.label, choices=_yes_no(), validators=validators, **kw)
+
+
+def _yes_no() -> list[SelectChoice]:
+    return choices([("yes", _l("Yes")), ("no", _l("No"))])
+
+
+def condition_text(controlling: EventQuestion, answers: list[str], locale: str) -> str:
+    """ "Answer only if you answered “Yes” to “Do you need a meal?”", in ``locale``."""
+    text = controlling.text_in(locale)
+    if controlling.type == QuestionType.YES_NO:
+        shown = {c.value: str(c.label) for c in _yes_no()}
+    else:
+        shown = dict(text.choices)
+    quoted = [f"“{shown.get(a, a)}”" for a in answers]
+    if len(quoted) == 1:
+        return _(
+            "Answer only if you answered %(answer)s to “%(question)s”.",
+            answer=quoted[0],
+            question=text.label,
+        )
+    return _(
+        "Answer only if you answered one of %(answers)s to “%(question)s”.",
+        answers=", ".join(quoted),
+        question=text.label,
+    )
 
 
 # How long a process keeps a country's municipalities and places: reference data changed
@@ -190,17 +245,18 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
     """The form for this event: the common fields, the event's own questions, the voluntary
     background questions of projects that report to ESF+, and the format's fields.
 
-    The form class with the event's questions is built once per event *revision*: the key is
-    the event's ``updated_at``, read with the event on every request, so a process never
-    serves questions older than the row it just read (see :func:`event_admin.add_question`,
-    which touches the event). The format's fields are added per request: they may depend on
+    The form class with the event's questions is built once per event *revision* and
+    language: the key is the event's ``updated_at``, read with the event on every request,
+    so a process never serves questions older than the row it just read (every change in
+    :mod:`eventhub.core.services.questions` touches the event), and the reader's language
+    (questions may be translated). The format's fields are added per request: they may depend on
     other rows (a forum's groups filling up).
     """
     collects = event.project is not None and event.project.collects_background
     if not isinstance(event, Event):  # a stand-in (a workshop series' common form): no revision
         cls = _event_form_class(event, base, collects)
     else:
-        key = (base, event.id, event.updated_at, collects)
+        key = (base, event.id, event.updated_at, collects, str(get_locale()))
         forms = _caches()["forms"]
         with _cache_lock:
             cls = forms.get(key)
@@ -256,8 +312,23 @@ def _event_form_class(event: Event, base: type[DetailsForm], collects: bool) -> 
     class EventForm(base):  # type: ignore[misc, valid-type]
         pass
 
-    for q in event.questions:
-        setattr(EventForm, f"q_{q.id}", _question_field(q))
+    locale = str(get_locale())
+    asked = list(event.questions)
+    controlling = _controlling(asked)
+    conditions: dict[str, tuple[str, list[str]]] = {}
+    for q in asked:
+        note = ""
+        if q.id in controlling:
+            shown_by = controlling[q.id]
+            conditions[f"q_{q.id}"] = (f"q_{shown_by.id}", list(q.condition_answers))
+            note = condition_text(shown_by, list(q.condition_answers), locale)
+        setattr(EventForm, f"q_{q.id}", _question_field(q, locale, note))
+    EventForm.question_conditions = conditions
+    EventForm.visibility_rules = [
+        question_rules.Rule(f"q_{q.id}", name, frozenset(answers))
+        for q in asked
+        for name, answers in [conditions.get(f"q_{q.id}", (None, []))]
+    ]
     if collects:
         hint = _l("Voluntary. Used only in anonymous statistics for the funder; never shown.")
         EventForm.gender = RadioField(
@@ -282,6 +353,26 @@ def _event_form_class(event: Event, base: type[DetailsForm], collects: bool) -> 
             description=hint,
         )
     return EventForm
+
+
+def _controlling(asked: list[EventQuestion]) -> dict[int, EventQuestion]:
+    """The question on this form that shows each conditional question, by the conditional
+    question's id. A workshop series' common form asks one question for several sessions
+    that ask the same (same wording and type): a condition on another session's copy means
+    the copy asked here."""
+    on_form = {q.id: q for q in asked}
+    same = {(" ".join(q.label.split()).casefold(), q.type): q for q in asked}
+    found = {}
+    for q in asked:
+        if q.condition_question_id is None or not q.condition_answers:
+            continue
+        shown_by = on_form.get(q.condition_question_id)
+        if shown_by is None and q.condition_question is not None:
+            c = q.condition_question
+            shown_by = same.get((" ".join(c.label.split()).casefold(), c.type))
+        if shown_by is not None:
+            found[q.id] = shown_by
+    return found
 
 
 class LostLinkForm(FlaskForm):

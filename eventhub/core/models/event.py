@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -153,8 +154,42 @@ class EventQuestion(db.Model):
     type: Mapped[QuestionType] = mapped_column(str_enum(QuestionType, "question_type"))
     required: Mapped[bool] = mapped_column(default=False)
     choices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Shown only when an earlier choice or yes/no question of the same event was answered
+    # with one of ``condition_answers`` (choice texts as stored, or "yes"/"no"); NULL: always
+    # shown. The rule lives in eventhub.core.services.questions.
+    condition_question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event_question.id", ondelete="SET NULL")
+    )
+    condition_answers: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # The label, help text and choices in other languages than the event's own:
+    # {"lv": {"label": ..., "help_text": ..., "choices": [...]}}; choices by position, so an
+    # answer is always stored as the choice in the event's language.
+    translations: Mapped[dict[str, dict]] = mapped_column(JSON, default=dict, server_default="{}")
 
     event: Mapped[Event] = relationship(back_populates="questions")
+    condition_question: Mapped[EventQuestion | None] = relationship(remote_side=[id])
+
+    def text_in(self, locale: str | None) -> QuestionText:
+        """The label, help text and choices as a participant reading ``locale`` sees them:
+        the translation where there is one, the event's own language otherwise."""
+        given = (self.translations or {}).get(locale or "", {})
+        given_choices = list(given.get("choices") or [])
+        return QuestionText(
+            label=given.get("label") or self.label,
+            help_text=given.get("help_text") or self.help_text,
+            choices=[
+                (c, given_choices[i] if i < len(given_choices) and given_choices[i] else c)
+                for i, c in enumerate(self.choices or [])
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class QuestionText:
+    label: str
+    help_text: str
+    # (stored value, shown text)
+    choices: list[tuple[str, str]]
 
 
 class EventCalendarEntry(db.Model):

@@ -1,4 +1,5 @@
-"""What organisers do to events: create, edit, duplicate, publish, cancel, ask questions.
+"""What organisers do to events: create, edit, duplicate, publish, cancel (their questions:
+:mod:`eventhub.core.services.questions`).
 
 Edits go through :func:`eventhub.core.services.events.update_event`, the one place that
 decides when calendars must replace their copy. When an edit changes the time, place or
@@ -17,7 +18,6 @@ from eventhub.core.models import (
     Event,
     EventQuestion,
     EventStatus,
-    QuestionType,
     Registration,
     User,
 )
@@ -105,59 +105,29 @@ def duplicate(user: User, event: Event) -> Event:
         status=EventStatus.DRAFT,
         **{name: getattr(event, name) for name in EDITABLE_FIELDS - {"status"}},
     )
-    copy.questions = [
-        EventQuestion(
+    copies = {
+        q.id: EventQuestion(
             position=q.position,
             label=q.label,
             help_text=q.help_text,
             type=q.type,
             required=q.required,
             choices=list(q.choices),
+            condition_answers=list(q.condition_answers or []),
+            translations=dict(q.translations or {}),
         )
         for q in event.questions
-    ]
+    }
+    for q in event.questions:  # a copy depends on the copy of the question the original did
+        if q.condition_question_id in copies:
+            copies[q.id].condition_question = copies[q.condition_question_id]
+        else:
+            copies[q.id].condition_answers = []
+    copy.questions = list(copies.values())
     db.session.add(copy)
     db.session.flush()
     audit.record("event_duplicated", event=copy, obj=copy, user=user, source_event_id=event.id)
     return copy
-
-
-def add_question(
-    user: User, event: Event, *, label: str, type: QuestionType, required: bool, choices: list
-) -> EventQuestion:
-    position = max((q.position for q in event.questions), default=0) + 1
-    question = EventQuestion(
-        event=event,
-        position=position,
-        label=label,
-        type=type,
-        required=required,
-        choices=choices
-        if type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE)
-        else [],
-    )
-    db.session.add(question)
-    _touch(event)
-    db.session.flush()
-    audit.record("question_added", event=event, obj=question, user=user)
-    return question
-
-
-def remove_question(user: User, event: Event, question_id: int) -> None:
-    """Remove a question; answers already given stay on the registrations."""
-    question = db.session.get(EventQuestion, question_id)
-    if question is None or question.event_id != event.id:
-        return
-    db.session.delete(question)
-    _touch(event)
-    audit.record("question_removed", event=event, obj=question, user=user)
-    db.session.flush()
-
-
-def _touch(event: Event) -> None:
-    """A new revision of the event: its questions are part of its signup form, which each
-    process caches per ``updated_at`` (see eventhub.web.signup_forms.build_form)."""
-    event.updated_at = utcnow()
 
 
 def _active_registrations(event: Event) -> list[Registration]:

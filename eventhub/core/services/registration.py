@@ -32,7 +32,7 @@ from eventhub.core.models import (
     RegistrationStatus,
     normalise_email,
 )
-from eventhub.core.services import capacity, formats, messages
+from eventhub.core.services import capacity, formats, messages, questions
 
 # The low-level pieces live in eventhub.core.services.signup; they are named here too because
 # callers of register() use them with it.
@@ -302,7 +302,11 @@ def _apply_details(
     if data.place_id is not None and data.municipality_id is None:
         place = db.session.get(Place, data.place_id)
         registration.municipality_id = place.municipality_id if place else None
-    registration.answers = data.answers
+    # An answer to a question that the answers did not show is never stored (the form
+    # may send one: without JavaScript every question shows).
+    registration.answers = (
+        questions.keep_shown(registration.event.questions, data.answers) if data.answers else {}
+    )
     registration.accessibility_needs = data.accessibility_needs
     registration.dietary_needs = data.dietary_needs
     registration.gender = data.gender

@@ -39,6 +39,7 @@ from eventhub.core.models import (
     User,
 )
 from eventhub.core.services import attendance, audit, capacity, messages, registration
+from eventhub.core.services import questions as question_rules
 from eventhub.core.services.errors import Refused
 from eventhub.core.services.registration import Placement, SignupData, SignupResult
 from eventhub.extensions import db
@@ -374,7 +375,7 @@ def export_table(user: User, event: Event, filters: RegistrationFilters) -> Expo
             _("Yes") if r.id in attended else _("No"),
             r.accessibility_needs,
             r.dietary_needs,
-            *(_readable_answer(q, (r.answers or {}).get(str(q.id))) for q in questions),
+            *_readable_answers(questions, r),
         ]
         for r in items
     ]
@@ -394,13 +395,20 @@ def answers_and_needs(
     """What the organiser's table shows of a registration beside the person: the answers
     to the event's own questions and the accessibility and dietary needs, as (label, text),
     leaving out what was not answered. Read the same way as in the export."""
-    answers = registration.answers or {}
-    shown = [(q.label, _readable_answer(q, answers.get(str(q.id)))) for q in questions]
+    readable = _readable_answers(questions, registration)
+    shown = list(zip((q.label for q in questions), readable, strict=True))
     shown += [
         (_("Accessibility needs"), registration.accessibility_needs or ""),
         (_("Dietary needs"), registration.dietary_needs or ""),
     ]
     return [(label, text) for label, text in shown if text]
+
+
+def _readable_answers(questions: Sequence[EventQuestion], registration: Registration) -> list[str]:
+    """The answers in the order of the questions; empty for a question that the answers
+    hid (see :func:`questions.keep_shown`), whatever was stored before."""
+    answers = question_rules.keep_shown(questions, registration.answers)
+    return [_readable_answer(q, answers.get(str(q.id))) for q in questions]
 
 
 def _readable_answer(question: EventQuestion, answer: object) -> str:
