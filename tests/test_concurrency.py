@@ -127,3 +127,61 @@ def test_cancellations_racing_promote_each_waiting_person_once(app, client, mail
                                                        "r5@example.fi"]  # fmt: skip
     assert by_status[RegistrationStatus.WAITLISTED] == ["r6@example.fi", "r7@example.fi"]
     assert len(by_status[RegistrationStatus.CANCELLED]) == 3
+
+
+def test_groups_racing_with_singles_never_overbook_and_wait_whole(app, mailbox):
+    """Fifty signups race for ten places; every third brings two companions. No overbooking,
+    no group split (the organiser did not allow it), and nobody overtakes a waiting group."""
+    app.config["MAIL_DELIVERY"] = "worker"
+    event = factories.event(capacity=PLACES, max_companions=2)
+    db.session.commit()
+    event_id = event.id
+
+    clients = [app.test_client() for _ in range(PEOPLE)]
+    tokens = [csrf_token(c, f"/events/{event_id}") for c in clients]
+    start = threading.Barrier(PEOPLE)
+    results: list[int | str] = []
+    lock = threading.Lock()
+
+    def register(i: int) -> None:
+        data = {
+            "csrf_token": tokens[i],
+            "name": f"Person {i}",
+            "email": f"person{i}@example.fi",
+            "consent": "y",
+        }
+        if i % 3 == 0:
+            data |= {"companion_0_name": f"Child {i}a", "companion_1_name": f"Child {i}b"}
+        start.wait()
+        try:
+            outcome: int | str = (
+                clients[i].post(f"/events/{event_id}/register", data=data).status_code
+            )
+        except Exception as exc:  # noqa: BLE001 - any exception is a failure to report
+            outcome = repr(exc)
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=register, args=(i,)) for i in range(PEOPLE)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+
+    assert sorted(results) == [303] * PEOPLE
+    db.session.expire_all()
+    registrations = db.session.scalars(
+        select(Registration).where(Registration.event_id == event_id)
+    ).all()
+    assert len(registrations) == PEOPLE + 2 * len(range(0, PEOPLE, 3))
+    holding = [r for r in registrations if r.status in capacity.PLACE_HOLDING]
+    assert len(holding) <= PLACES and capacity.count_taken(event_id) == len(holding)
+    assert len(holding) >= PLACES - 2  # at most a group of three left waiting for places
+    by_entry: dict[int, set] = {}
+    for r in registrations:
+        by_entry.setdefault(r.queue_no, set()).add(r.status)
+    assert all(len(s) == 1 for s in by_entry.values())  # each group wholly in or out
+    placed = [q for q, s in by_entry.items() if RegistrationStatus.CONFIRMED in s]
+    waiting = [q for q, s in by_entry.items() if RegistrationStatus.WAITLISTED in s]
+    assert max(placed) < min(waiting)  # first come, first served, groups included
+    assert sorted(by_entry) == list(range(1, PEOPLE + 1))  # one queue entry per signup

@@ -95,6 +95,7 @@ SENTENCES = {
     "mentoring_session": _l("%(who)s recorded a mentoring session at %(event)s."),
     "series_created": _l("%(who)s created a workshop series."),
     "series_sessions": _l("%(who)s changed the sessions of a workshop series."),
+    "series_dates_created": _l("%(who)s added dates to a workshop series by a pattern."),
     "programme_item_added": _l("%(who)s added a programme item to %(event)s."),
     "programme_item_deleted": _l("%(who)s removed a programme item from %(event)s."),
     "discussion_group_added": _l("%(who)s added a discussion group to %(event)s."),

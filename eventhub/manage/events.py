@@ -227,6 +227,8 @@ class _FormValues:
         self.capacity = event.capacity
         self.waitlist_enabled = event.waitlist_enabled
         self.requires_approval = event.requires_approval
+        self.max_companions = event.max_companions
+        self.groups_may_split = event.groups_may_split
         self.registration_opens = _local(event.registration_opens_at, tz)
         self.registration_closes = _local(event.registration_closes_at, tz)
 

@@ -15,12 +15,20 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from eventhub.core import labels
 from eventhub.core.models import EventKind
 from eventhub.core.numbers import parse_id
 from eventhub.core.services import events
+from eventhub.core.services.registration import MAX_COMPANIONS
 from eventhub.web.forms import choices
 
 TIMEZONES = ["Europe/Helsinki", "Europe/Riga", "Europe/Tallinn"]
@@ -79,6 +87,25 @@ class EventForm(FlaskForm):
     )
     waitlist_enabled = BooleanField(_l("Waiting list when full"), default=True)
     requires_approval = BooleanField(_l("Organiser approves each registration"))
+    max_companions = IntegerField(
+        _l("Companions per registration"),
+        description=_l(
+            "How many people (a family, colleagues) one person may sign up with them. "
+            "Each takes a place. 0: everyone signs up alone."
+        ),
+        default=0,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=MAX_COMPANIONS, message=_l("From 0 to %(max)d.")),
+        ],
+    )
+    groups_may_split = BooleanField(
+        _l("A group may be split"),
+        description=_l(
+            "When a group does not fit, the places left go to its first members and the rest "
+            "wait. Otherwise the group waits whole, and people behind it wait too."
+        ),
+    )
     registration_opens = DateTimeLocalField(
         _l("Registration opens"),
         format="%Y-%m-%dT%H:%M",
@@ -154,6 +181,8 @@ class EventForm(FlaskForm):
             "capacity": self.capacity.data,
             "waitlist_enabled": self.waitlist_enabled.data,
             "requires_approval": self.requires_approval.data,
+            "max_companions": self.max_companions.data or 0,
+            "groups_may_split": self.groups_may_split.data,
             "registration_opens_at": self.aware(
                 self.registration_opens.data, "registration_opens_at"
             ),

@@ -14,13 +14,14 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from eventhub.core.models import AgeBand
 from eventhub.core.services import capacity, formats, ical, listing
 from eventhub.core.services import registration as service
 from eventhub.extensions import db, signup_limit
 from eventhub.registration import bp
 from eventhub.web.calendar_links import feed_links
 from eventhub.web.pages import render_event_page
-from eventhub.web.signup_forms import DetailsForm, LostLinkForm, build_form
+from eventhub.web.signup_forms import CompanionForm, DetailsForm, LostLinkForm, build_form
 
 
 @bp.route("/events/<int:event_id>/register", methods=["POST"])
@@ -35,6 +36,10 @@ def register(event_id: int):
     except service.RegistrationRefused as refused:
         db.session.rollback()
         return render_event_page(event, form, status=409, refusal=refused.reason.value)
+    except service.CompanionRefused as refused:
+        db.session.rollback()
+        flash(refused.message, "error")
+        return render_event_page(event, form, status=409)
     db.session.commit()
     # Committed: from here on nothing may touch the database (event.id would reload the
     # expired row), so that a connection lost now cannot turn the answer into an error.
@@ -111,12 +116,33 @@ def manage(token: str):
             db.session.commit()
             flash(_("Your changes have been saved."), "ok")
             return redirect(url_for("registration.manage", token=token), 303)
+    return _manage_page(registration, token, form=form), (422 if form.errors else 200)
+
+
+def _manage_page(registration, token: str, form=None, companion_forms=None) -> str:
+    editable = registration.status in service.ACTIVE
+    form = form or build_form(registration.event, base=DetailsForm, data=_current(registration))
+    forms = {
+        c.id: CompanionForm(
+            formdata=None,
+            data={"name": c.person.name, "age_band": c.age_band.value if c.age_band else ""},
+        )
+        for c in registration.companions
+        if c.status in service.ACTIVE
+    }
+    forms |= companion_forms or {}
+    for companion_id, companion_form in forms.items():
+        # Several forms on one page: ids of their own for the labels.
+        for field in (companion_form.name, companion_form.age_band):
+            field.id = field.label.field_id = f"companion-{companion_id}-{field.name}"
     return render_template(
         "registration/manage.html",
         registration=registration,
         event=registration.event,
         form=form,
         editable=editable,
+        companions=registration.companions,
+        companion_forms=forms,
         position=capacity.waitlist_position(registration),
         token=token,
         format_parts=formats.manage_page_parts(registration, token),
@@ -125,7 +151,47 @@ def manage(token: str):
             _("My registrations"),
             token=ical.personal_feed_token(registration.person),
         ),
-    ), (422 if form.errors else 200)
+    )
+
+
+@bp.route("/manage/<token>/companions/<int:companion_id>", methods=["POST"])
+def companion(token: str, companion_id: int):
+    """The person who signed a group up corrects one companion."""
+    registration = _registration_or_404(token)
+    form = CompanionForm()
+    if not form.validate_on_submit():
+        if not any(c.id == companion_id for c in registration.companions):
+            abort(404)
+        return _manage_page(registration, token, companion_forms={companion_id: form}), 422
+    try:
+        service.update_companion(
+            registration,
+            companion_id,
+            form.name.data,
+            AgeBand(form.age_band.data) if form.age_band.data else None,
+        )
+    except LookupError:
+        abort(404)
+    except service.CompanionRefused as refused:
+        db.session.rollback()
+        flash(refused.message, "error")
+        return redirect(url_for("registration.manage", token=token), 303)
+    db.session.commit()
+    flash(_("Your changes have been saved."), "ok")
+    return redirect(url_for("registration.manage", token=token, _anchor="companions"), 303)
+
+
+@bp.route("/manage/<token>/companions/<int:companion_id>/cancel", methods=["POST"])
+def cancel_companion(token: str, companion_id: int):
+    """The person who signed a group up cancels one companion; the place is given on."""
+    registration = _registration_or_404(token)
+    try:
+        service.cancel_companion(registration, companion_id)
+    except LookupError:
+        abort(404)
+    db.session.commit()
+    flash(_("The companion's registration has been cancelled."), "ok")
+    return redirect(url_for("registration.manage", token=token, _anchor="companions"), 303)
 
 
 @bp.route("/manage/<token>/cancel", methods=["GET", "POST"])

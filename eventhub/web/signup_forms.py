@@ -22,7 +22,15 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from eventhub.core import labels
 from eventhub.core.models import (
@@ -36,7 +44,7 @@ from eventhub.core.models import (
 from eventhub.core.numbers import parse_id
 from eventhub.core.services import formats, organisations, places
 from eventhub.core.services import questions as question_rules
-from eventhub.core.services.signup import SignupData
+from eventhub.core.services.signup import Companion, SignupData
 from eventhub.web.forms import MultiCheckboxField, choices
 
 NAME_MAX = 200
@@ -126,8 +134,28 @@ class DetailsForm(FlaskForm):
         """Fields the event's format adds (see eventhub.registration.format_fields)."""
         return [f for f in self if f.name.startswith("fmt_")]
 
+    def companion_fieldsets(self) -> list[tuple[Field, Field, Field]]:
+        """The companions' fieldsets (name, email, age band), one per companion allowed."""
+        return [
+            (self[f"companion_{i}_name"], self[f"companion_{i}_email"], self[f"companion_{i}_age"])
+            for i in range(getattr(self, "companion_slots", 0))
+        ]
+
+    def companions(self) -> list[Companion]:
+        """The companions filled in; empty fieldsets are ignored."""
+        return [
+            Companion(
+                name=name.data.strip(),
+                email=(email.data or "").strip() or None,
+                age_band=AgeBand(age.data) if age.data else None,
+            )
+            for name, email, age in self.companion_fieldsets()
+            if (name.data or "").strip()
+        ]
+
     def signup_data(self, locale: str, email: str) -> SignupData:
         return SignupData(
+            companions=self.companions(),
             name=self.name.data.strip(),
             email=email,
             locale=locale,
@@ -308,9 +336,63 @@ def _places(country) -> places.CountryChoices:
     return found
 
 
+def _companion_fields(form_cls: type, slots: int) -> None:
+    """Fixed fieldsets, one per companion the event allows: the form works without
+    JavaScript, and the ones left empty are ignored."""
+    form_cls.companion_slots = slots
+    for i in range(slots):
+        setattr(
+            form_cls,
+            f"companion_{i}_name",
+            StringField(
+                _l("Name"),
+                # No Optional(): it would clear the error of a name left out.
+                validators=[_companion_named(i), Length(max=NAME_MAX)],
+                filters=[_strip],
+            ),
+        )
+        setattr(
+            form_cls,
+            f"companion_{i}_email",
+            EmailField(
+                _l("Email (optional)"),
+                description=_l("Without one, we write to you about them."),
+                validators=[
+                    Optional(),
+                    Email(_l("Please enter a valid email address, like name@example.fi.")),
+                    Length(max=254),
+                ],
+                filters=[_strip],
+            ),
+        )
+        setattr(
+            form_cls,
+            f"companion_{i}_age",
+            SelectField(
+                _l("Age (optional)"),
+                choices=_optional_choice(labels.AGE_BAND_LABELS),
+                validators=[Optional()],
+                filters=[_strip],
+            ),
+        )
+
+
+def _companion_named(i: int):
+    def check(form, field):
+        others = (form[f"companion_{i}_email"].data, form[f"companion_{i}_age"].data)
+        if not field.data and any(others):
+            raise ValidationError(_l("Please give the companion's name."))
+
+    return check
+
+
 def _event_form_class(event: Event, base: type[DetailsForm], collects: bool) -> type:
     class EventForm(base):  # type: ignore[misc, valid-type]
         pass
+
+    slots = getattr(event, "max_companions", 0)
+    if slots and issubclass(base, SignupForm):
+        _companion_fields(EventForm, slots)
 
     locale = str(get_locale())
     asked = list(event.questions)
@@ -373,6 +455,22 @@ def _controlling(asked: list[EventQuestion]) -> dict[int, EventQuestion]:
         if shown_by is not None:
             found[q.id] = shown_by
     return found
+
+
+class CompanionForm(FlaskForm):
+    """The person who signed up corrects one companion from the manage page."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Please give the companion's name.")), Length(max=NAME_MAX)],
+        filters=[_strip],
+    )
+    age_band = SelectField(
+        _l("Age (optional)"),
+        choices=_optional_choice(labels.AGE_BAND_LABELS),
+        validators=[Optional()],
+        filters=[_strip],
+    )
 
 
 class LostLinkForm(FlaskForm):

@@ -10,6 +10,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
@@ -26,7 +27,7 @@ from eventhub.web.decorators import manager_required
 from eventhub.web.forms import choices as select_choices
 from eventhub.web.pages import render_listing
 from eventhub.workshops import bp, pdf
-from eventhub.workshops.forms import SeriesForm, data_for, series_form
+from eventhub.workshops.forms import DatePatternForm, SeriesForm, data_for, series_form
 
 SESSION_KEY = "series_signup"
 
@@ -73,9 +74,12 @@ def register(series_id: int):
         return _series_page(found, sessions, form, 422)
     data = form.signup_data(str(get_locale()), form.email.data)
     try:
-        signup = workshops.register_for_sessions(
-            found, [int(v) for v in form.sessions.data], data_for(form, data)
-        )
+        if form.whole_series.data:
+            signup = workshops.register_for_whole_series(found, data_for(form, data))
+        else:
+            signup = workshops.register_for_sessions(
+                found, [int(v) for v in form.sessions.data], data_for(form, data)
+            )
     except workshops.NoSessionTaken as nothing:
         db.session.rollback()
         return _series_page(found, sessions, form, 409, refused=nothing.outcomes)
@@ -246,6 +250,53 @@ def organiser_series(series_id: int):
         holders=workshops.certificate_holders(found),
         form=form,
     ), (422 if form.errors else 200)
+
+
+@bp.route("/organiser/series/<int:series_id>/dates", methods=["GET", "POST"])
+@manager_required
+def organiser_dates(series_id: int):
+    """Dates by pattern: the preview lists the sessions; "create" makes them all in one
+    transaction, or none."""
+    found = _series_to_manage(series_id)
+    form = DatePatternForm()
+    preview, refusal = None, None
+    if form.validate_on_submit():
+        template = _session_template(found, form)
+        try:
+            if request.form.get("action") == "create":
+                pattern = form.pattern()
+                made = workshops.create_dated_sessions(current_user, found, pattern, template)
+                db.session.commit()
+                flash(_("%(count)d sessions have been created.", count=len(made)), "ok")
+                return redirect(url_for("workshops.organiser_series", series_id=found.id), 303)
+            preview = workshops.preview_dates(form.pattern(), template)
+        except workshops.PatternRefused as refused:
+            db.session.rollback()
+            refusal = refused.message
+    return render_template(
+        "workshops/organiser_dates.html",
+        series=found,
+        form=form,
+        preview=preview,
+        refusal=refusal,
+        timezone=_timezone(found),
+    ), (422 if form.errors or refusal else 200)
+
+
+def _timezone(found: WorkshopSeries) -> str:
+    return found.project.timezone if found.project else "Europe/Helsinki"
+
+
+def _session_template(found: WorkshopSeries, form: DatePatternForm) -> workshops.SessionTemplate:
+    return workshops.SessionTemplate(
+        title=(form.title.data or "").strip(),
+        capacity=form.capacity.data,
+        timezone=_timezone(found),
+        venue=(form.venue.data or "").strip(),
+        address=(form.address.data or "").strip(),
+        language=found.project.language if found.project else "fi",
+        publish=form.publish.data,
+    )
 
 
 @bp.route("/organiser/series/<int:series_id>/certificates/<int:person_id>")

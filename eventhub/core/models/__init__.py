@@ -55,7 +55,7 @@ from eventhub.core.models.places import Municipality, Organisation, Place
 from eventhub.core.models.project import Project, ProjectTarget
 from eventhub.core.models.security import LoginSession, RateLimitCounter
 from eventhub.core.models.user import AuditEntry, User
-from eventhub.core.models.workshops import WorkshopSeries
+from eventhub.core.models.workshops import SeriesEnrolment, WorkshopSeries
 
 __all__ = [
     "PUBLIC_STATUSES",
@@ -112,6 +112,7 @@ __all__ = [
     "TeamMember",
     "TeamSeeker",
     "User",
+    "SeriesEnrolment",
     "WorkshopSeries",
     "normalise_email",
 ]

@@ -40,6 +40,7 @@ class Event(Timestamps, db.Model):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint("max_companions >= 0", name="max_companions_not_negative"),
         Index("ix_event_status_starts_at", "status", "starts_at"),
     )
 
@@ -62,6 +63,11 @@ class Event(Timestamps, db.Model):
     # None: no limit on places.
     capacity: Mapped[int | None]
     waitlist_enabled: Mapped[bool] = mapped_column(default=True)
+    # Companions one signup may bring (a family, a few people of an association); 0: none.
+    # Each companion is a registration of its own (see Registration.lead_id).
+    max_companions: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Whether a group that does not fit whole may take the places left while the rest wait.
+    groups_may_split: Mapped[bool] = mapped_column(default=False, server_default=false())
     requires_approval: Mapped[bool] = mapped_column(default=False)
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -117,9 +117,21 @@ class Registration(Timestamps, db.Model):
     consent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A companion's registration names the registration of the person who signed the group
+    # up (the lead); the lead and its companions share one queue number, so the waiting list
+    # holds and promotes the group as one entry (see services.registration).
+    lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registration.id", ondelete="CASCADE"), index=True
+    )
 
     event: Mapped[Event] = relationship()
     person: Mapped[Person] = relationship()
+    lead: Mapped[Registration | None] = relationship(
+        remote_side="Registration.id", back_populates="companions"
+    )
+    companions: Mapped[list[Registration]] = relationship(
+        back_populates="lead", order_by="Registration.id"
+    )
     organisation: Mapped[Organisation | None] = relationship()
     municipality: Mapped[Municipality | None] = relationship()
     place: Mapped[Place | None] = relationship()

@@ -4,11 +4,15 @@ neighbourhood workshops of a municipality). Each session is an ordinary Event wi
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from eventhub.core.db import UTCDateTime
 from eventhub.core.models.base import Timestamps
 from eventhub.core.models.event import Event
+from eventhub.core.models.people import Person
 from eventhub.core.models.project import Project
 from eventhub.extensions import db
 
@@ -35,3 +39,26 @@ class WorkshopSeries(Timestamps, db.Model):
 
     def __repr__(self) -> str:
         return f"<WorkshopSeries {self.id} {self.name!r}>"
+
+
+class SeriesEnrolment(Timestamps, db.Model):
+    """A person registered for the whole series: for every session still to come, and for
+    each session added to the series later (see services.workshops.enrol_in_new_sessions).
+    ``source_registration_id`` is the registration whose details new sessions copy."""
+
+    __tablename__ = "series_enrolment"
+    __table_args__ = (UniqueConstraint("series_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("workshop_series.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    source_registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registration.id", ondelete="SET NULL")
+    )
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    series: Mapped[WorkshopSeries] = relationship()
+    person: Mapped[Person] = relationship()

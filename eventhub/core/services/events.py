@@ -37,6 +37,8 @@ EDITABLE_FIELDS = SEQUENCE_FIELDS | {
     "capacity",
     "waitlist_enabled",
     "requires_approval",
+    "max_companions",
+    "groups_may_split",
     "registration_opens_at",
     "registration_closes_at",
     "project_id",

@@ -125,6 +125,11 @@ _WITH_CALENDAR = {
 
 
 # Messages that give a confirmed place carry the QR code staff scan at the door.
+_GROUP_SHOWN = (
+    RegistrationStatus.CONFIRMED,
+    RegistrationStatus.PENDING,
+    RegistrationStatus.WAITLISTED,
+)
 _WITH_CHECKIN_QR = {"confirmation", "promoted", "approved", "reminder"}
 CHECKIN_QR_CID = "checkin-qr@eventhub"
 
@@ -151,14 +156,28 @@ def links(registration: Registration, token: str | None = None) -> dict[str, str
     }
 
 
+# What a companion without an address is told through the person who signed them up: the
+# changes to their own place. Everything else (confirmation, reminders, changes of the
+# event) goes to that person once, naming the whole group.
+_THROUGH_LEAD = {"promoted", "approved", "rejected"}
+
+
 def _send(kind: str, registration: Registration, token: str | None = None) -> None:
     event = registration.event
+    person = registration.person
+    if person.email is None and registration.lead is not None:
+        if kind not in _THROUGH_LEAD:
+            return
+        person = registration.lead.person
     qr = _checkin_qr_attachment(registration) if kind in _WITH_CHECKIN_QR else None
     with force_locale(registration.locale):
         context = {
             "registration": registration,
             "event": event,
-            "person": registration.person,
+            "person": person,
+            # A companion told through the lead: whom the message is about.
+            "about": registration.person.name if person is not registration.person else None,
+            "group": [c for c in registration.companions if c.status in _GROUP_SHOWN],
             "event_url": external_url("events.detail", event_id=event.id),
             "position": waitlist_position(registration),
             "checkin_qr_cid": qr.content_id if qr else None,
@@ -177,11 +196,11 @@ def _send(kind: str, registration: Registration, token: str | None = None) -> No
         attachments.append(_calendar_attachment(event, registration))
     if qr is not None:
         attachments.append(qr)
-    # A registered person always has an address (walk-ins are not registrations).
-    assert registration.person.email is not None
+    # A registered person has an address, or is a companion told through the lead.
+    assert person.email is not None
     enqueue(
         kind=kind,
-        recipient=registration.person.email,
+        recipient=person.email,
         subject=subject,
         body_text=text,
         body_html=html,

@@ -17,12 +17,16 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from itertools import groupby
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from eventhub.core import metrics
 from eventhub.core.db import begin_write, utcnow
 from eventhub.core.models import (
+    AgeBand,
     Event,
     EventStatus,
     Organisation,
@@ -33,14 +37,18 @@ from eventhub.core.models import (
     normalise_email,
 )
 from eventhub.core.services import capacity, formats, messages, questions
+from eventhub.core.services.errors import Refused
 
 # The low-level pieces live in eventhub.core.services.signup; they are named here too because
 # callers of register() use them with it.
 from eventhub.core.services.signup import (
     ACTIVE,
+    Companion,
     Placement,
     RegistrationRefused,
     SignupData,
+    group_fit,
+    group_statuses,
     lock_event,
     organisation_for,
     organiser_status,
@@ -48,6 +56,7 @@ from eventhub.core.services.signup import (
     places_and_queue,
     places_queue_and_existing,
     public_status,
+    someone_waiting,
 )
 from eventhub.core.services.tokens import (
     hash_token,
@@ -60,6 +69,8 @@ from eventhub.extensions import db
 
 __all__ = [
     "ACTIVE",
+    "Companion",
+    "CompanionRefused",
     "Outcome",
     "Placement",
     "RegistrationRefused",
@@ -73,6 +84,14 @@ __all__ = [
     "register_by_organiser",
     "update_details",
 ]
+
+
+# The most companions an organiser may allow on one signup (the form's fieldsets).
+MAX_COMPANIONS = 10
+
+
+class CompanionRefused(Refused):
+    """A companion cannot come with this signup (too many, or already registered)."""
 
 
 class Outcome(enum.StrEnum):
@@ -134,6 +153,13 @@ def _register(
     begin_write(db.session)
     person = person_for(data)
     organisation = organisation_for(data.organisation_name)
+    # Companions with an address are people of their own (deduplicated like anyone);
+    # the ones without are created once the group is decided.
+    with_address = {
+        i: person_for(SignupData(name=c.name, email=c.email, locale=data.locale))
+        for i, c in enumerate(data.companions)
+        if c.email
+    }
 
     event = lock_event(event_id)
     if event is None:
@@ -150,13 +176,28 @@ def _register(
         notes = formats.after_register(existing, data, created=False)
         return SignupResult(Outcome.ALREADY_REGISTERED, existing, notes)
 
+    if len(data.companions) > event.max_companions:
+        raise CompanionRefused(_too_many(event.max_companions))
+    companion_rows = _companion_rows(event, person, with_address)
+    # Somebody already waiting keeps their turn: a newcomer never takes the places a
+    # waiting group is waiting for (only events that take groups can have both).
+    waiting = bool(event.max_companions) and capacity.seats_left(event, taken) != 0
     try:
-        status = decide(event, taken)
+        statuses = group_statuses(
+            event,
+            taken,
+            1 + len(data.companions),
+            decide,
+            queue_waiting=waiting and someone_waiting(event.id),
+        )
     except RegistrationRefused:
         metrics.registration_refused()
         raise
+    status = statuses[0]
 
-    registration = existing or Registration(event=event, person=person)
+    # A new registration has no companions but those added below: its mail lists them
+    # without asking the database.
+    registration = existing or Registration(event=event, person=person, companions=[])
     token, token_hash = new_token()
     registration.status = status
     registration.queue_no = last_queue_no + 1
@@ -168,6 +209,15 @@ def _register(
     registration.confirmed_at = utcnow() if status == RegistrationStatus.CONFIRMED else None
     db.session.add(registration)
     db.session.flush()
+    group = zip(data.companions, statuses[1:], strict=True)
+    for i, (companion, companion_status) in enumerate(group):
+        row, row_token = _add_companion(
+            registration, companion, companion_status, with_address.get(i), companion_rows
+        )
+        if notify and row.person.email:
+            # A companion with an address of their own hears from us and may manage their
+            # own place; the others are named in the mail to the person who signed up.
+            messages.registration_received(row, row_token)
     # The format's part (groups, team) in the same transaction, still under the event's lock.
     notes = formats.after_register(registration, data, created=True)
     if notify:
@@ -187,6 +237,12 @@ def cancel(registration: Registration) -> list[Registration]:
         return []
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = utcnow()
+    # The person who signed a group up cancels for the whole group (each companion can be
+    # cancelled alone from the manage page, see cancel_companion).
+    for companion in registration.companions:
+        if companion.status in ACTIVE:
+            companion.status = RegistrationStatus.CANCELLED
+            companion.cancelled_at = utcnow()
     db.session.flush()
     messages.cancellation_receipt(registration)
     return fill_from_waitlist(registration.event)
@@ -194,6 +250,12 @@ def cancel(registration: Registration) -> list[Registration]:
 
 def fill_from_waitlist(event: Event) -> list[Registration]:
     """Promote waiting people, first come first served, while the event has places.
+
+    A group (a signup with companions, one queue number) is one entry: it is promoted whole
+    when it fits. When it does not, it stays at the head of the list and nobody behind it is
+    promoted past it (what a waiting list promises is the order), unless the organiser lets
+    groups be split: then the places left go to the head group's first members and the rest
+    of it keeps waiting at the head (see :func:`signup.group_fit`).
 
     Must be called with the event locked (see :func:`lock_event`). Nobody is promoted into
     an event that is cancelled, closed or over: a place given then would help nobody and would
@@ -211,11 +273,20 @@ def fill_from_waitlist(event: Event) -> list[Registration]:
             Registration.event_id == event.id,
             Registration.status == RegistrationStatus.WAITLISTED,
         )
-        .order_by(Registration.queue_no, Registration.id)
+        .order_by(Registration.queue_no, Registration.lead_id.is_not(None), Registration.id)
     )
     if left is not None:
-        stmt = stmt.limit(left)
-    promoted = list(db.session.scalars(stmt))
+        # Enough rows for the entries the places can take and the whole of the next group.
+        stmt = stmt.limit(left + 1 + max(event.max_companions, MAX_COMPANIONS))
+    promoted: list[Registration] = []
+    for _queue_no, entry in groupby(db.session.scalars(stmt), key=lambda r: r.queue_no):
+        members = list(entry)
+        fit = group_fit(left, len(members), event.groups_may_split)
+        promoted += members[:fit]
+        if left is not None:
+            left -= fit
+        if fit < len(members) or left == 0:
+            break
     for registration in promoted:
         if event.requires_approval:
             registration.status = RegistrationStatus.PENDING
@@ -223,7 +294,10 @@ def fill_from_waitlist(event: Event) -> list[Registration]:
             registration.status = RegistrationStatus.CONFIRMED
             registration.confirmed_at = utcnow()
     db.session.flush()
+    told = {r.id for r in promoted}
     for registration in promoted:
+        if registration.lead_id in told and not registration.person.email:
+            continue  # the mail to the person who signed up names them
         messages.promoted(registration)
     return promoted
 
@@ -282,6 +356,115 @@ def send_lost_links(email: str, locale: str) -> None:
     registrations = registrations_of(email)
     links = [(r, lasting_token(r)) for r in registrations]
     messages.lost_links(registrations[0].person if registrations else None, links, locale)
+
+
+def _too_many(most: int) -> str:
+    if most == 0:
+        return _("This event takes no companions.")
+    return ngettext(
+        "You can bring at most %(num)d companion.",
+        "You can bring at most %(num)d companions.",
+        most,
+    )
+
+
+def _companion_rows(
+    event: Event, lead: Person, people: dict[int, Person]
+) -> dict[int, Registration]:
+    """The registrations (any status) the companions with an address already have at the
+    event, by person id. An active one refuses the signup: that person is registered."""
+    ids = {p.id for p in people.values()}
+    if lead.id in ids or len(ids) < len(people):
+        raise CompanionRefused(_("Each companion needs an email address of their own."))
+    if not ids:
+        return {}
+    rows = {
+        r.person_id: r
+        for r in db.session.scalars(
+            select(Registration).where(
+                Registration.event_id == event.id, Registration.person_id.in_(ids)
+            )
+        )
+    }
+    for row in rows.values():
+        if row.status in ACTIVE:
+            raise CompanionRefused(
+                _("%(name)s is already registered for this event.", name=row.person.name)
+            )
+    return rows
+
+
+def _add_companion(
+    lead: Registration,
+    companion: Companion,
+    status: RegistrationStatus,
+    person: Person | None,
+    earlier: dict[int, Registration],
+) -> tuple[Registration, str]:
+    """One companion's own registration: a place, a waiting-list spot and a check-in of
+    their own, in the lead's queue entry."""
+    if person is None:
+        # No address: a person of their own, reached through the lead.
+        person = Person(name=companion.name, locale=lead.locale)
+        db.session.add(person)
+    row = earlier.get(person.id) if person.id is not None else None
+    row = row or Registration(event=lead.event, person=person)
+    row.lead = lead
+    row.status = status
+    row.queue_no = lead.queue_no
+    token, row.manage_token_hash = new_token()  # also managed through the lead's link
+    row.organisation = None
+    row.municipality_id = lead.municipality_id
+    row.place_id = lead.place_id
+    row.answers = {}
+    row.age_band = companion.age_band
+    row.locale = lead.locale
+    row.consent_at = lead.consent_at
+    row.cancelled_at = None
+    row.confirmed_at = utcnow() if status == RegistrationStatus.CONFIRMED else None
+    db.session.add(row)
+    db.session.flush()
+    return row, token
+
+
+def group_of(registration: Registration) -> list[Registration]:
+    """The companions a lead registration brought, still active or not, in signup order."""
+    return list(registration.companions)
+
+
+def update_companion(
+    lead: Registration, companion_id: int, name: str, age_band: AgeBand | None
+) -> None:
+    """The person who signed up corrects a companion. A companion with an address of their
+    own is that person's record: only the age band is changed for them. The caller commits."""
+    companion = _companion(lead, companion_id)
+    if companion.status not in ACTIVE:
+        raise CompanionRefused(_("This companion's registration has been cancelled."))
+    if not companion.person.email:
+        companion.person.name = name
+    companion.age_band = age_band
+    db.session.flush()
+
+
+def cancel_companion(lead: Registration, companion_id: int) -> list[Registration]:
+    """The person who signed up cancels one companion; the place goes to the waiting list
+    at once. Returns the registrations promoted. The caller commits."""
+    lock_event(lead.event_id)
+    companion = _companion(lead, companion_id)
+    db.session.refresh(companion)
+    if companion.status not in ACTIVE:
+        return []
+    companion.status = RegistrationStatus.CANCELLED
+    companion.cancelled_at = utcnow()
+    db.session.flush()
+    return fill_from_waitlist(lead.event)
+
+
+def _companion(lead: Registration, companion_id: int) -> Registration:
+    companion = db.session.get(Registration, companion_id)
+    if companion is None or companion.lead_id != lead.id:
+        raise LookupError(companion_id)
+    return companion
 
 
 def update_details(registration: Registration, data: SignupData) -> None:

@@ -14,6 +14,7 @@ event row on PostgreSQL, an IMMEDIATE write transaction on SQLite (:func:`lock_e
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -50,6 +51,16 @@ class RegistrationRefused(Refused):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class Companion:
+    """Somebody the person signing up brings along (a child, a colleague). Without an email
+    they are reached through the person who signed up."""
+
+    name: str
+    email: str | None = None
+    age_band: AgeBand | None = None
+
+
 @dataclass
 class SignupData:
     """What a participant gave on the form, already validated."""
@@ -72,6 +83,8 @@ class SignupData:
     # What the event's format asks on top of the common fields (a forum's discussion groups,
     # a hackathon's team), by field name; see eventhub.core.services.formats.
     format_data: dict[str, object] = field(default_factory=dict)
+    # The people this signup brings along, each of whom needs a place of their own.
+    companions: list[Companion] = field(default_factory=list)
 
 
 def lock_event(event_id: int) -> Event | None:
@@ -119,6 +132,44 @@ def organiser_status(event: Event, taken: int, placement: Placement) -> Registra
     raise RegistrationRefused(Availability.FULL)
 
 
+def group_fit(left: int | None, size: int, may_split: bool) -> int:
+    """How many of a group of ``size`` get a place when ``left`` are free (None: no limit).
+
+    The one rule of groups, for new signups and the waiting list alike: the whole group, or,
+    when it does not fit, nobody (it waits as one entry), unless the organiser lets groups be
+    split, when the places left are taken and the rest wait.
+    """
+    if left is None or left >= size:
+        return size
+    return left if may_split else 0
+
+
+def group_statuses(
+    event: Event,
+    taken: int,
+    size: int,
+    decide: Callable[[Event, int], RegistrationStatus],
+    *,
+    queue_waiting: bool = False,
+) -> list[RegistrationStatus]:
+    """The statuses of a group of ``size`` (the person signing up first) given ``taken``
+    places held, decided by ``decide`` (one person's rule: public or organiser).
+
+    A group that does not fit is decided as one person meeting a full event: the waiting
+    list, or the refusal ``decide`` gives. With ``queue_waiting`` (somebody is already
+    waiting) a newcomer never takes places ahead of them: first come, first served.
+    """
+    if queue_waiting and event.capacity is not None:
+        taken = max(taken, event.capacity)
+    left = capacity.seats_left(event, taken)
+    fit = group_fit(left, size, event.groups_may_split)
+    placed = [decide(event, taken)] * fit
+    if fit == size:
+        return placed
+    full = event.capacity if event.capacity is not None else taken
+    return placed + [decide(event, max(taken, full))] * (size - fit)
+
+
 def places_and_queue(event_id: int) -> tuple[int, int]:
     """Places held and the highest queue number so far, in one query."""
     taken, last, _ = places_queue_and_existing(event_id, None)
@@ -136,6 +187,20 @@ def places_queue_and_existing(event_id: int, person_id: int | None) -> tuple[int
         ).where(Registration.event_id == event_id)
     ).one()
     return taken, last, existing
+
+
+def someone_waiting(event_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(Registration.id)
+            .where(
+                Registration.event_id == event_id,
+                Registration.status == RegistrationStatus.WAITLISTED,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def person_for(data: SignupData) -> Person:

@@ -15,17 +15,30 @@ session takes them is nothing registered and the form shown again with the reaso
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
 
+from dateutil.rrule import MONTHLY, WEEKLY, rrule, weekday
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 
-from eventhub.core.models import Attendance, Event, Person, Registration, WorkshopSeries
+from eventhub.core.db import utcnow
+from eventhub.core.models import (
+    Attendance,
+    Event,
+    EventKind,
+    EventStatus,
+    Person,
+    Registration,
+    SeriesEnrolment,
+    WorkshopSeries,
+)
 from eventhub.core.services import audit, capacity, indicators
 from eventhub.core.services.capacity import Availability, EventAvailability
 from eventhub.core.services.errors import Refused
+from eventhub.core.services.events import local_time
 from eventhub.core.services.registration import (
     RegistrationRefused,
     SignupData,
@@ -99,6 +112,227 @@ def register_for_sessions(
     if not signup.registered:
         raise NoSessionTaken(outcomes)
     return signup
+
+
+# --- the whole series ----------------------------------------------------------------
+
+
+def upcoming_sessions(series: WorkshopSeries) -> list[Event]:
+    """The public sessions still to come: what "the whole series" means at any moment."""
+    now = utcnow()
+    return [e for e in public_sessions(series) if e.starts_at > now]
+
+
+def register_for_whole_series(
+    series: WorkshopSeries, data_for: Callable[[Event], SignupData]
+) -> SeriesSignup:
+    """Register one person for every session still to come and remember the wish, so that
+    each session added to the series later takes them too (:func:`enrol_in_new_sessions`).
+
+    Raises :class:`NoSessionTaken` when no session takes them (nothing is remembered then).
+    The caller commits.
+    """
+    upcoming = upcoming_sessions(series)
+    if not upcoming:
+        raise NoSessionTaken([])
+    signup = register_for_sessions(series, [e.id for e in upcoming], data_for)
+    first = signup.registered[0].result
+    assert first is not None  # registered outcomes have a result
+    person = first.registration.person
+    enrolment = db.session.scalar(
+        select(SeriesEnrolment).where(
+            SeriesEnrolment.series_id == series.id, SeriesEnrolment.person_id == person.id
+        )
+    ) or SeriesEnrolment(series_id=series.id, person_id=person.id)
+    enrolment.source_registration_id = first.registration.id
+    enrolment.locale = first.registration.locale
+    enrolment.cancelled_at = None
+    db.session.add(enrolment)
+    db.session.flush()
+    return signup
+
+
+def enrol_in_new_sessions(series: WorkshopSeries, events: Iterable[Event]) -> int:
+    """Register everyone enrolled in the whole series for the given sessions that are
+    public and still to come (each under its own lock, ascending ids). A session that
+    cannot take them (full without a waiting list) is skipped for them. Returns how many
+    registrations were made. The caller commits."""
+    now = utcnow()
+    sessions = sorted((e for e in events if e.is_public and e.starts_at > now), key=lambda e: e.id)
+    enrolments = db.session.scalars(
+        select(SeriesEnrolment).where(
+            SeriesEnrolment.series_id == series.id, SeriesEnrolment.cancelled_at.is_(None)
+        )
+    ).all()
+    made = 0
+    for enrolment in enrolments:
+        source = (
+            db.session.get(Registration, enrolment.source_registration_id)
+            if enrolment.source_registration_id
+            else None
+        )
+        person = enrolment.person
+        if source is None or not person.email:
+            continue  # anonymised since: nobody to register
+        data = SignupData(
+            name=person.name,
+            email=person.email,
+            locale=enrolment.locale,
+            phone=person.phone,
+            organisation_name=source.organisation.name if source.organisation else None,
+            municipality_id=source.municipality_id,
+            place_id=source.place_id,
+            accessibility_needs=source.accessibility_needs,
+            dietary_needs=source.dietary_needs,
+            gender=source.gender,
+            age_band=source.age_band,
+            labour_status=source.labour_status,
+        )
+        for event in sessions:
+            try:
+                made += register(event.id, data).outcome.value == "created"
+            except RegistrationRefused:
+                continue
+    return made
+
+
+def enrolled_in_whole_series(series: WorkshopSeries) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count()).where(
+                SeriesEnrolment.series_id == series.id, SeriesEnrolment.cancelled_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+# --- dates by pattern -------------------------------------------------------------------
+
+
+class PatternRefused(Refused):
+    """The pattern gives no dates, too many, or times that cannot be."""
+
+
+# The most dates one pattern may create: two years of weekly sessions.
+MAX_PATTERN_DATES = 104
+
+
+@dataclass(frozen=True)
+class DatePattern:
+    """Dates for a series' sessions: every ``every`` weeks on ``weekdays`` (0 is Monday), or
+    with ``monthly_nth`` set, monthly on the n-th (1-4, or -1 for the last) ``weekdays[0]``;
+    from ``first`` to ``last`` inclusive, without the ``skip`` dates (holidays)."""
+
+    first: date
+    last: date
+    weekdays: tuple[int, ...]
+    starts: time
+    ends: time
+    every: int = 1
+    monthly_nth: int | None = None
+    skip: frozenset[date] = field(default_factory=frozenset)
+
+    def dates(self) -> list[date]:
+        """The dates, in order (python-dateutil's rrule: RFC 5545 recurrence rules rather
+        than a calendar walk of our own)."""
+        if self.last < self.first or not self.weekdays:
+            return []
+        if self.monthly_nth is not None:
+            rule = rrule(
+                MONTHLY,
+                dtstart=self.first,
+                until=self.last,
+                byweekday=weekday(self.weekdays[0], self.monthly_nth),
+            )
+        else:
+            rule = rrule(
+                WEEKLY,
+                dtstart=self.first,
+                until=self.last,
+                interval=self.every,
+                byweekday=sorted(set(self.weekdays)),
+                wkst=0,
+            )
+        return [d.date() for d in rule if d.date() not in self.skip]
+
+
+@dataclass(frozen=True)
+class SessionTemplate:
+    """What each created session has: the series' name unless a title is given."""
+
+    title: str
+    capacity: int | None
+    timezone: str
+    venue: str = ""
+    address: str = ""
+    language: str = "fi"
+    publish: bool = False
+
+
+def preview_dates(
+    pattern: DatePattern, template: SessionTemplate
+) -> list[tuple[datetime, datetime]]:
+    """The sessions a pattern would create, as (start, end) instants; refused when there
+    are none, too many, or a time falls in a clock change's gap."""
+    if pattern.ends <= pattern.starts:
+        raise PatternRefused(_("A session must end after it starts."))
+    days = pattern.dates()
+    if not days:
+        raise PatternRefused(_("The pattern gives no dates between the first and last day."))
+    if len(days) > MAX_PATTERN_DATES:
+        raise PatternRefused(
+            _("The pattern gives %(count)d dates; at most %(most)d can be created at once.",
+              count=len(days), most=MAX_PATTERN_DATES)
+        )  # fmt: skip
+    try:
+        return [
+            (
+                local_time(datetime.combine(d, pattern.starts), template.timezone),
+                local_time(datetime.combine(d, pattern.ends), template.timezone),
+            )
+            for d in days
+        ]
+    except ValueError as gap:
+        raise PatternRefused(
+            _("%(time)s does not exist on that day: the clocks go forward.", time=str(gap))
+        ) from None
+
+
+def create_dated_sessions(
+    user, series: WorkshopSeries, pattern: DatePattern, template: SessionTemplate
+) -> list[Event]:
+    """Create one session per date of the pattern, each an event of the series with its own
+    capacity, all in the caller's one transaction; published ones take everyone enrolled in
+    the whole series. The caller commits (or rolls back: nothing half made)."""
+    times = preview_dates(pattern, template)
+    events = []
+    for starts_at, ends_at in times:
+        event = Event(
+            kind=EventKind.WORKSHOP,
+            status=EventStatus.PUBLISHED if template.publish else EventStatus.DRAFT,
+            title=template.title or series.name,
+            description=series.description,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            timezone=template.timezone,
+            venue=template.venue,
+            address=template.address,
+            language=template.language,
+            capacity=template.capacity,
+            project_id=series.project_id,
+            series_id=series.id,
+        )
+        db.session.add(event)
+        events.append(event)
+    db.session.flush()
+    db.session.expire(series, ["sessions"])
+    audit.record(
+        "series_dates_created", obj=series, user=user, events=[e.id for e in events],
+        published=template.publish,
+    )  # fmt: skip
+    enrol_in_new_sessions(series, events)
+    return events
 
 
 # --- certificates -----------------------------------------------------------------------
@@ -193,11 +427,13 @@ def set_sessions(user, series: WorkshopSeries, events: Iterable[Event]) -> None:
     for event in db.session.scalars(select(Event).where(Event.series_id == series.id)):
         if event.id not in wanted:
             event.series_id = None
+    added = [e for e in events if e.series_id != series.id]
     for event in events:
         event.series_id = series.id
     db.session.flush()
     db.session.expire(series, ["sessions"])
     audit.record("series_sessions", obj=series, user=user, events=sorted(wanted))
+    enrol_in_new_sessions(series, added)
 
 
 # --- figures ----------------------------------------------------------------------------
