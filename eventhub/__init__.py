@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     observability.init_app(app)
 
     from eventhub.core import db as core_db
-    from eventhub.core.services import formats, outbox
+    from eventhub.core.services import formats, jobs, outbox
     from eventhub.web import init_web
 
     db.init_app(app)
@@ -55,6 +56,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
         indicators,
         manage,
         registration,
+        tasks,
         workshops,
     )
 
@@ -67,6 +69,11 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     formats.register(app, hackathons.FORMAT)
     formats.register(app, forums.FORMAT)
     formats.register(app, events.PLAIN_FORMAT)
+    # The worker's queued work and periodic jobs, one line each (core/services/jobs.py).
+    jobs.register_queued(app, "mail", outbox.drain)
+    jobs.register_periodic(app, "reminders", _every(app, "REMINDERS"), tasks.send_reminders)
+    jobs.register_periodic(app, "surveys", _every(app, "SURVEYS"), tasks.send_surveys)
+    jobs.register_periodic(app, "retention", _every(app, "RETENTION"), tasks.retention)
     app.register_blueprint(calendar.bp, url_prefix="/calendar")
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(auth.bp)
@@ -130,6 +137,10 @@ def _configure(app: Flask, overrides: dict[str, Any] | None, testing: bool) -> N
     # Flask-Mail reads MAIL_SUPPRESS_SEND; we never let it pretend to send.
     app.config.setdefault("MAIL_SUPPRESS_SEND", False)
     app.logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))  # also installs its handler
+
+
+def _every(app: Flask, job: str) -> timedelta:
+    return timedelta(seconds=float(app.config[f"{job}_EVERY_SECONDS"]))
 
 
 def is_development(app: Flask) -> bool:
