@@ -126,6 +126,8 @@ def _configure(app: Flask, overrides: dict[str, Any] | None, testing: bool) -> N
             "address mailed links may point at (never the request's Host header). "
             "See docs/operations.md; `make run` uses config/development.py."
         )
+    if not development:
+        _refuse_per_process_state(app)
     if not app.config.get("SECRET_KEY"):
         instance.mkdir(parents=True, exist_ok=True)
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
@@ -141,6 +143,36 @@ def _configure(app: Flask, overrides: dict[str, Any] | None, testing: bool) -> N
 
 def _every(app: Flask, job: str) -> timedelta:
     return timedelta(seconds=float(app.config[f"{job}_EVERY_SECONDS"]))
+
+
+def _refuse_per_process_state(app: Flask) -> None:
+    """Production may run any number of processes on any number of servers: settings that
+    would keep what users see in one process, or differ between processes, are refused at
+    start rather than found out in use (docs/operations.md, "Growing past one machine")."""
+    problems = []
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "")
+    if storage.startswith("memory://"):
+        problems.append(
+            "EVENTHUB_RATELIMIT_STORAGE_URI=memory:// counts each process on its own (two "
+            "workers let twice the limit through); leave it unset (the database) or name Redis"
+        )
+    for key in ("WORKER_POLL_SECONDS", "JOB_LEASE_SECONDS", "MAIL_CLAIM_SECONDS"):
+        if not float(app.config.get(key) or 0) > 0:
+            problems.append(f"EVENTHUB_{key} must be a positive number of seconds")
+    for job in ("REMINDERS", "SURVEYS", "RETENTION"):
+        if not float(app.config.get(f"{job}_EVERY_SECONDS") or 0) > 0:
+            problems.append(f"EVENTHUB_{job}_EVERY_SECONDS must be a positive number of seconds")
+    recheck = app.config.get("CALENDAR_RECHECK_SECONDS")
+    if recheck is None or not 0 <= float(recheck) <= 300:
+        problems.append(
+            "EVENTHUB_CALENDAR_RECHECK_SECONDS must be 0 to 300: it bounds how long another "
+            "process may serve a feed from before an edit"
+        )
+    if problems:
+        raise RuntimeError(
+            "eventhub refuses to start in production with settings that cannot work on "
+            "several processes or servers: " + "; ".join(problems) + ". See docs/operations.md."
+        )
 
 
 def is_development(app: Flask) -> bool:

@@ -25,7 +25,9 @@ Broken by hand to see this test fail (see the report of issue #22):
 - the outbox recording a batch only after all of it was sent: the killed worker's sent
   messages are sent again once its claim runs out, and 6 fails;
 - the outbox claim ignored (no ``claimed_until`` condition): both workers send the same
-  messages, and 6 fails.
+  messages, and 6 fails;
+- the servers' feed recheck set to 30 s while the test holds them to the stated 3 s: the
+  edit does not show on the other server in time, and 4 fails.
 """
 
 from __future__ import annotations
