@@ -62,7 +62,7 @@ class Worker:
                 jobs.ensure_leases(periodic, utcnow())
             except Exception:
                 log.exception("worker: cannot reach the job leases; trying again later")
-                return
+                periodic = ()
         for work in queued:
             self._drain(work)
         ran = False

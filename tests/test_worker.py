@@ -178,3 +178,31 @@ def test_mail_is_recorded_message_by_message(app, client, mailbox):
         del mailbox.handle_DATA
     # While the third message was being handed over, the first two were recorded sent.
     assert statuses[2].count(OutboxStatus.SENT) == 2
+
+
+def test_sigterm_lets_the_job_in_hand_finish_and_gives_its_lease_back(app):
+    """SIGTERM arrives while a job runs: the job finishes, its lease is given back with the
+    next due time, nothing else starts, and the worker returns."""
+    import os
+    import signal
+
+    worker = Worker(app, poll=60)
+    later: list[str] = []
+
+    def interrupted() -> str:
+        os.kill(os.getpid(), signal.SIGTERM)  # handled at once, in this (the main) thread
+        return "finished all the same"
+
+    jobs.register_periodic(app, "interrupted", timedelta(hours=1), interrupted)
+    jobs.register_periodic(app, "later", timedelta(hours=1), lambda: later.append("ran") or "")
+    previous = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    worker.install_signal_handlers()
+    try:
+        worker.run()  # would sleep 60 s between passes if the signal were not heeded
+    finally:
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])
+    lease = db.session.get(JobLease, "interrupted")
+    assert lease.last_result == "finished all the same" and lease.holder is None
+    assert lease.next_run_at > utcnow() + timedelta(minutes=59)
+    assert later == []  # registered after it: not started once the stop was asked
