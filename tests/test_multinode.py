@@ -171,7 +171,7 @@ def _environment(database_url: str, smtp_port: int) -> dict[str, str]:
         "EVENTHUB_MAIL_SERVER": "127.0.0.1",
         "EVENTHUB_MAIL_PORT": str(smtp_port),
         "EVENTHUB_MAIL_DELIVERY": "worker",
-        "EVENTHUB_MAIL_CLAIM_SECONDS": "4",
+        "EVENTHUB_MAIL_CLAIM_SECONDS": "6",
         "EVENTHUB_LOGIN_RATE_LIMIT": f"{LOGIN_LIMIT} per minute",
         "EVENTHUB_SIGNUP_RATE_LIMIT": "1000 per minute",
         "EVENTHUB_CALENDAR_RECHECK_SECONDS": str(RECHECK_SECONDS),
