@@ -125,7 +125,10 @@ class Worker:
                     # Tried again after a pause, not at once: a job that fails every time
                     # must not spin.
                     retry = utcnow() + min(job.every, timedelta(minutes=5))
-                    jobs.finish(job.name, self.holder, retry, utcnow(), f"failed: {exc!r}")
+                    # Only the kind of error in the table: a database error's text may
+                    # carry the statement's parameters (an address); the log has the rest.
+                    failed = f"failed: {type(exc).__name__}"
+                    jobs.finish(job.name, self.holder, retry, utcnow(), failed)
                     return True
             finished = utcnow()
             kept = jobs.finish(
