@@ -21,6 +21,7 @@ GROUPS = {
     "feeds": ("b3", "feeds"),
     "indicators": ("indicators",),
     "imports": ("imports",),
+    "nodes": ("nodes",),  # signup throughput, one app server vs two (bench/nodes.py)
 }
 NAMES = [name for names in GROUPS.values() for name in names]
 RESULTS = Path(__file__).resolve().parent / "results.json"

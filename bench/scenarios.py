@@ -16,6 +16,7 @@ from bench.client import Connection, HTTPError, LoadResult, closed_loop, percent
 from bench.database import Backend
 from bench.forms import Form, find_signup_form
 from bench.imports import imports_group  # noqa: F401 - a group, found by name
+from bench.nodes import nodes_group  # noqa: F401 - a group, found by name
 from bench.report import ERROR, INFO, NOT_YET, Row, ms, ratio, verdict
 from bench.server import Server, ServerSetup
 

@@ -45,7 +45,7 @@ MAIL_PASSWORD = None
 MAIL_DEFAULT_SENDER = "eventhub <no-reply@eventhub.localhost>"
 MAIL_TIMEOUT = 10
 # "inline": the request that queued a message delivers it right after its commit.
-# "worker": only `flask eventhub send-mail --loop` delivers (production).
+# "worker": only the worker (`flask eventhub worker`) delivers (production).
 MAIL_DELIVERY = "inline"
 # Seconds between delivery attempts grow as base * 2**attempts, capped; after the last
 # attempt a message is marked failed and kept for an operator to look at.
@@ -53,8 +53,26 @@ MAIL_RETRY_BASE_SECONDS = 30
 MAIL_RETRY_MAX_SECONDS = 3600
 MAIL_MAX_ATTEMPTS = 12
 
+# How long a sender holds the messages it claimed; longer than a batch takes to send (a
+# claim that runs out mid-batch lets another sender send the rest again).
+MAIL_CLAIM_SECONDS = 300
+
 # Hours before an event's start when the reminder is sent.
 REMINDER_HOURS_BEFORE = 24
+# The survey mail goes only for events closed within this many days.
+SURVEY_MAX_AGE_DAYS = 14
+
+# The worker (`flask --app wsgi eventhub worker`): items per batch of queued work, seconds
+# between passes when there is nothing to do, and how long a worker holds a periodic job
+# without renewing it (it renews every third of that while the job runs; a worker that dies
+# leaves the job to another after at most this long).
+WORKER_BATCH = 50
+WORKER_POLL_SECONDS = 5
+JOB_LEASE_SECONDS = 60
+# How often the periodic jobs run, in seconds (once per due time across all workers).
+REMINDERS_EVERY_SECONDS = 300
+SURVEYS_EVERY_SECONDS = 3600
+RETENTION_EVERY_SECONDS = 86400
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     observability.init_app(app)
 
     from eventhub.core import db as core_db
-    from eventhub.core.services import formats, outbox
+    from eventhub.core.services import formats, jobs, outbox
     from eventhub.web import init_web
 
     db.init_app(app)
@@ -55,6 +56,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
         indicators,
         manage,
         registration,
+        tasks,
         workshops,
     )
 
@@ -67,6 +69,11 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     formats.register(app, hackathons.FORMAT)
     formats.register(app, forums.FORMAT)
     formats.register(app, events.PLAIN_FORMAT)
+    # The worker's queued work and periodic jobs, one line each (core/services/jobs.py).
+    jobs.register_queued(app, "mail", outbox.drain)
+    jobs.register_periodic(app, "reminders", _every(app, "REMINDERS"), tasks.send_reminders)
+    jobs.register_periodic(app, "surveys", _every(app, "SURVEYS"), tasks.send_surveys)
+    jobs.register_periodic(app, "retention", _every(app, "RETENTION"), tasks.retention)
     app.register_blueprint(calendar.bp, url_prefix="/calendar")
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(auth.bp)
@@ -119,6 +126,8 @@ def _configure(app: Flask, overrides: dict[str, Any] | None, testing: bool) -> N
             "address mailed links may point at (never the request's Host header). "
             "See docs/operations.md; `make run` uses config/development.py."
         )
+    if not development:
+        _refuse_per_process_state(app)
     if not app.config.get("SECRET_KEY"):
         instance.mkdir(parents=True, exist_ok=True)
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
@@ -130,6 +139,40 @@ def _configure(app: Flask, overrides: dict[str, Any] | None, testing: bool) -> N
     # Flask-Mail reads MAIL_SUPPRESS_SEND; we never let it pretend to send.
     app.config.setdefault("MAIL_SUPPRESS_SEND", False)
     app.logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))  # also installs its handler
+
+
+def _every(app: Flask, job: str) -> timedelta:
+    return timedelta(seconds=float(app.config[f"{job}_EVERY_SECONDS"]))
+
+
+def _refuse_per_process_state(app: Flask) -> None:
+    """Production may run any number of processes on any number of servers: settings that
+    would keep what users see in one process, or differ between processes, are refused at
+    start rather than found out in use (docs/operations.md, "Growing past one machine")."""
+    problems = []
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "")
+    if storage.startswith("memory://"):
+        problems.append(
+            "EVENTHUB_RATELIMIT_STORAGE_URI=memory:// counts each process on its own (two "
+            "workers let twice the limit through); leave it unset (the database) or name Redis"
+        )
+    for key in ("WORKER_POLL_SECONDS", "JOB_LEASE_SECONDS", "MAIL_CLAIM_SECONDS"):
+        if not float(app.config.get(key) or 0) > 0:
+            problems.append(f"EVENTHUB_{key} must be a positive number of seconds")
+    for job in ("REMINDERS", "SURVEYS", "RETENTION"):
+        if not float(app.config.get(f"{job}_EVERY_SECONDS") or 0) > 0:
+            problems.append(f"EVENTHUB_{job}_EVERY_SECONDS must be a positive number of seconds")
+    recheck = app.config.get("CALENDAR_RECHECK_SECONDS")
+    if recheck is None or not 0 <= float(recheck) <= 300:
+        problems.append(
+            "EVENTHUB_CALENDAR_RECHECK_SECONDS must be 0 to 300: it bounds how long another "
+            "process may serve a feed from before an edit"
+        )
+    if problems:
+        raise RuntimeError(
+            "eventhub refuses to start in production with settings that cannot work on "
+            "several processes or servers: " + "; ".join(problems) + ". See docs/operations.md."
+        )
 
 
 def is_development(app: Flask) -> bool:

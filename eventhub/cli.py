@@ -147,13 +147,11 @@ def failed_mail_command(retry_id: int | None, retry_all: bool) -> None:
 
 @group.command("send-reminders")
 def send_reminders_command() -> None:
-    """Queue reminders for events starting soon (safe to run every few minutes)."""
-    from eventhub.core.services import outbox, reminders
+    """Queue reminders for events starting soon (safe to run every few minutes; the worker
+    runs it on its own)."""
+    from eventhub import tasks
 
-    queued = reminders.queue_reminders(current_app.config["REMINDER_HOURS_BEFORE"])
-    db.session.commit()
-    outbox.deliver_committed()
-    click.echo(f"{queued} reminders queued.")
+    click.echo(tasks.send_reminders())
 
 
 @group.command("send-surveys")
@@ -165,37 +163,37 @@ def send_reminders_command() -> None:
 )
 def send_surveys_command(max_age_days: int) -> None:
     """Mail the participation survey to who attended closed events (once per registration;
-    safe to run every hour)."""
-    from eventhub.core.services import outbox, surveys
+    safe to run every hour; the worker runs it on its own)."""
+    from eventhub import tasks
 
-    queued = surveys.queue_invitations(max_age_days=max_age_days)
-    db.session.commit()
-    outbox.deliver_committed()
-    click.echo(f"{queued} survey invitations queued.")
+    click.echo(tasks.send_surveys(max_age_days))
 
 
 @group.command("retention")
 @click.option("--dry-run", is_flag=True, help="Count what would be anonymised, change nothing.")
 def retention_command(dry_run: bool) -> None:
     """Anonymise the personal data of projects whose retention period has passed. The
-    indicators keep exactly their figures."""
-    from eventhub.core.services import accounts, retention
-    from eventhub.limits import DatabaseStorage
+    indicators keep exactly their figures (the worker runs it daily on its own)."""
+    from eventhub import tasks
 
-    report = retention.anonymise_expired()
-    if dry_run:
-        db.session.rollback()
-    else:
-        # Sign-ins and rate-limit counts name people and client addresses: kept no longer
-        # than they are needed.
-        accounts.end_stale_sessions()
-        db.session.commit()
-        DatabaseStorage().purge_expired()
-    verb = "would be" if dry_run else "were"
-    click.echo(
-        f"{report.projects} projects past retention: {report.registrations} registrations, "
-        f"{report.walk_ins} walk-ins and {report.persons} persons {verb} anonymised."
-    )
+    click.echo(tasks.retention(dry_run))
+
+
+@group.command("worker")
+@click.option(
+    "--once", is_flag=True, help="One pass (drain the queues, run what is due), then exit."
+)
+@click.option("--batch", type=int, help="Items per batch [WORKER_BATCH].")
+@click.option("--poll", type=float, help="Seconds between passes when idle [WORKER_POLL_SECONDS].")
+def worker_command(once: bool, batch: int | None, poll: float | None) -> None:
+    """Deliver queued work (mail, ...) and run the periodic jobs (reminders, surveys,
+    retention, ...) on their schedule. Any number may run on any number of machines: each
+    periodic job runs once per due time. SIGTERM stops it after the work in hand."""
+    from eventhub.worker import Worker
+
+    worker = Worker(current_app._get_current_object(), batch=batch, poll=poll)
+    worker.install_signal_handlers()
+    worker.run(once=once)
 
 
 def init_app(app: Flask) -> None:

@@ -3,6 +3,8 @@ in mail always point at SITE_URL, whatever Host header a request carries."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -19,7 +21,6 @@ def _production_app(database_url, smtp_port, **overrides):
         "DATABASE_URL": database_url,
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_port,
-        "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
     }
     return create_app(settings | overrides)
@@ -39,6 +40,33 @@ def test_production_refuses_to_start_without_a_secret_key_or_site_url(
     del settings[missing]
     with pytest.raises(RuntimeError, match=f"EVENTHUB_{missing}"):
         create_app(settings)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "named"),
+    [
+        ("RATELIMIT_STORAGE_URI", "memory://", "EVENTHUB_RATELIMIT_STORAGE_URI=memory://"),
+        ("CALENDAR_RECHECK_SECONDS", 3600, "EVENTHUB_CALENDAR_RECHECK_SECONDS"),
+        ("JOB_LEASE_SECONDS", 0, "EVENTHUB_JOB_LEASE_SECONDS"),
+        ("REMINDERS_EVERY_SECONDS", -5, "EVENTHUB_REMINDERS_EVERY_SECONDS"),
+    ],
+)
+def test_production_refuses_settings_that_cannot_work_on_several_servers(
+    monkeypatch, tmp_path, setting, value, named
+):
+    """Limits counted per process, feeds stale for an hour in other processes, a lease that
+    never holds: refused at start with the setting named, never found out in use."""
+    monkeypatch.delenv("EVENTHUB_CONFIG", raising=False)
+    settings = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.db'}",
+        "SECRET_KEY": "k" * 64,
+        "SITE_URL": "https://events.example.fi",
+    }
+    assert create_app(settings).config["RATELIMIT_STORAGE_URI"] == "database://"
+    with pytest.raises(RuntimeError, match=re.escape(named)):
+        create_app(settings | {setting: value})
+    # A development run (make run) is one process: its memory is the store it needs.
+    assert create_app(settings | {setting: value, "DEVELOPMENT": True}).config[setting] == value
 
 
 def test_no_run_writes_a_secret_key_into_the_working_tree(monkeypatch, tmp_path):

@@ -40,6 +40,7 @@ from eventhub.core.models.indicators import (
     SurveyReceipt,
     SurveyResponse,
 )
+from eventhub.core.models.jobs import JobLease
 from eventhub.core.models.outbox import OutboxMessage, OutboxStatus
 from eventhub.core.models.people import (
     AgeBand,
@@ -78,6 +79,7 @@ __all__ = [
     "GuidanceTopic",
     "Headcount",
     "ImportBatch",
+    "JobLease",
     "ImportKind",
     "ImportStatus",
     "ImportedRow",

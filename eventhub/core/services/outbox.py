@@ -11,12 +11,14 @@ committed together or not at all. Delivery happens outside any request transacti
 
 If the database connection breaks between 2 and 3, the record is retried on a fresh
 connection, and what still cannot be written is kept in the process (``_unrecorded``) and
-written at its next delivery: a delivered message is never claimed and sent again. Only a
-sender that dies between 2 and 3 leaves its claim to expire, and the message is then sent
-again (at least once, never lost). In ``inline`` mode the request that queued messages
-delivers them right after its commit (a password reset: after its answer has been sent),
-and a failure there never turns the committed request into an error; in ``worker`` mode
-``flask eventhub send-mail --loop`` delivers.
+written at its next delivery: a delivered message is never claimed and sent again. Each
+message is recorded as soon as the server took it, so only a sender that dies in the moment
+between a message's acceptance and its record leaves a sent message to its claim; when the
+claim runs out it is sent again (at least once, never lost). In ``inline`` mode the request
+that queued messages delivers them right after its commit (a password reset: after its
+answer has been sent), and a failure there never turns the committed request into an
+error; in ``worker`` mode ``flask eventhub worker`` delivers (its queued work "mail" is
+:func:`drain`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import logging
 import smtplib
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.mime.multipart import MIMEMultipart
@@ -154,8 +156,18 @@ def deliver(ids: Sequence[int] | None = None, limit: int = 50) -> DeliveryReport
         _record([(m, None) for m in leftovers], DeliveryReport())
     claimed = _claim(ids, limit)
     if claimed:
-        _record(_send(claimed), report)
+        # Each message is recorded as soon as the server took it, not after the batch: a
+        # sender killed mid-batch (SIGKILL, a lost machine) leaves only unsent messages to
+        # its claim, and the next sender sends those, never the ones that went out.
+        _send(claimed, each=lambda outcome: _record([outcome], report))
     return report
+
+
+def drain(limit: int) -> int:
+    """The worker's queued work "mail" (``core/services/jobs.py``): one batch of due
+    messages; returns how many were handled (sent, to retry or failed)."""
+    report = deliver(limit=limit)
+    return report.sent + report.retried + report.failed
 
 
 # Sent, but the database could not be told: kept until it can (see deliver and _record).
@@ -180,6 +192,9 @@ class _Outgoing:
 
 def _claim(ids: Sequence[int] | None, limit: int) -> list[_Outgoing]:
     now = utcnow()
+    # Longer than a batch takes to send: a claim that runs out mid-batch lets another sender
+    # take (and send again) the messages not yet sent.
+    claim = timedelta(seconds=current_app.config.get("MAIL_CLAIM_SECONDS", CLAIM_SECONDS))
     session = db.session
     session.rollback()  # whatever was not committed did not happen
     begin_write(session)
@@ -202,7 +217,7 @@ def _claim(ids: Sequence[int] | None, limit: int) -> list[_Outgoing]:
         stmt = stmt.where(OutboxMessage.id.not_in(sent_already))
     claimed = []
     for m in session.scalars(stmt):
-        m.claimed_until = now + timedelta(seconds=CLAIM_SECONDS)
+        m.claimed_until = now + claim
         claimed.append(
             _Outgoing(
                 m.id,
@@ -219,8 +234,12 @@ def _claim(ids: Sequence[int] | None, limit: int) -> list[_Outgoing]:
     return claimed
 
 
-def _send(messages: list[_Outgoing]) -> list[tuple[_Outgoing, str | None]]:
-    """Send each message over one SMTP connection; returns each with its error or None."""
+def _send(
+    messages: list[_Outgoing], each: Callable[[tuple[_Outgoing, str | None]], None] | None = None
+) -> list[tuple[_Outgoing, str | None]]:
+    """Send each message over one SMTP connection; returns each with its error or None,
+    and hands each outcome to ``each`` as soon as it is known."""
+    outcomes = _Outcomes(each)
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         # Messages carry secrets (manage links, reset links): whole messages go to the log
@@ -237,8 +256,9 @@ def _send(messages: list[_Outgoing]) -> list[tuple[_Outgoing, str | None]]:
                 )
             else:
                 log.warning("mail %d not sent: no MAIL_SERVER is set", m.id)
-        return [(m, None) for m in messages]
-    outcomes: list[tuple[_Outgoing, str | None]] = []
+        for m in messages:
+            outcomes.append((m, None))
+        return outcomes
     try:
         with _smtp_connection(config) as smtp:
             for m in messages:
@@ -260,8 +280,23 @@ def _send(messages: list[_Outgoing]) -> list[tuple[_Outgoing, str | None]]:
                     metrics.MAIL_SEND_SECONDS.observe(time.perf_counter() - started)
     except (OSError, smtplib.SMTPException) as exc:  # server down, or the session broke
         done = {o[0].id for o in outcomes}
-        outcomes += [(m, _describe(exc)) for m in messages if m.id not in done]
+        for m in messages:
+            if m.id not in done:
+                outcomes.append((m, _describe(exc)))
     return outcomes
+
+
+class _Outcomes(list):
+    """The outcomes of a batch, each passed on as it is added."""
+
+    def __init__(self, each: Callable[[tuple[_Outgoing, str | None]], None] | None) -> None:
+        super().__init__()
+        self.each = each
+
+    def append(self, outcome: tuple[_Outgoing, str | None]) -> None:
+        super().append(outcome)
+        if self.each is not None:
+            self.each(outcome)
 
 
 def _as_flask_mail_or_error(m: _Outgoing) -> Message | str:
