@@ -26,7 +26,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import CompoundSelect, Select, and_, or_, select, update
 
 from eventhub.core.db import begin_write, utcnow
 from eventhub.core.models import (
@@ -186,7 +186,7 @@ def _record_erasure(request: DataRequest, erasure: personal_data.Erasure, user) 
 # --- organisers -----------------------------------------------------------------------------------
 
 
-def _persons_of(project_ids: Select) -> Select:
+def _persons_of(project_ids: Select) -> CompoundSelect:
     """The persons with a registration or an attendance at an event of these projects."""
     events = select(Event.id).where(Event.project_id.in_(project_ids))
     return (

@@ -341,7 +341,7 @@ def _object_types() -> dict[str, str]:
     """The object_type audit.record writes for each mapped table (its class name, lowered)."""
     return {
         mapper.local_table.name: mapper.class_.__name__.lower()
-        for mapper in db.Model.registry.mappers
+        for mapper in db.Model.registry.mappers  # type: ignore[attr-defined]
         if isinstance(mapper.local_table, Table)
     }
 
@@ -381,8 +381,8 @@ def export(holdings: Holdings) -> dict:
                "project": e.project.name if e.project else None}
         for e in db.session.scalars(select(Event).where(Event.id.in_(event_ids)))
     }  # fmt: skip
-    for rows in records.values():
-        for row in rows:
+    for listed in records.values():
+        for row in listed:
             if row.get("event_id") in events:
                 row["event"] = events[row["event_id"]]
     mail_where = _mail_to(holdings.email)
