@@ -19,12 +19,15 @@ from sqlalchemy import Column, ForeignKey, Integer, Table, Text, select, update
 
 from eventhub.core.db import utcnow
 from eventhub.core.models import (
+    AgeBand,
     AuditEntry,
     DataRequest,
     DataRequestStatus,
     DoorTap,
     Event,
     EventQuestion,
+    Gender,
+    LabourStatus,
     Person,
     Project,
     Registration,
@@ -73,7 +76,8 @@ def build() -> World:
     note, a survey mail), a walk-in with her address in the second, mail, audit entries.
     Eero and a nameless walk-in take part too and must stay as they are."""
     w = World()
-    w.p1 = factories.project(code="KANTO", name="KANTO")
+    joensuu = factories.municipality()
+    w.p1 = factories.project(code="KANTO", name="KANTO", collects_background=True)
     w.p2 = factories.project(code="VERSO", name="Verso")
     w.p3 = factories.project(code="MUU", name="Muu hanke")
     w.m1 = factories.user("m1@example.fi", role=Role.MANAGER, projects=[w.p1])
@@ -87,9 +91,12 @@ def build() -> World:
     q = w.e1.questions[0].id
     w.r1 = _register(
         w.e1, AINO_NAME, AINO, phone=AINO_PHONE, accessibility_needs=FREE_TEXT[0],
-        dietary_needs=FREE_TEXT[1], answers={str(q): FREE_TEXT[3]},
+        dietary_needs=FREE_TEXT[1], answers={str(q): FREE_TEXT[3]}, gender=Gender.WOMAN,
+        age_band=AgeBand.AGE_18_29, organisation_name="Kylätalo ry", municipality_id=joensuu.id,
     )  # fmt: skip
-    w.r2 = _register(w.e2, "Aino K.", AINO.lower())
+    w.r2 = _register(
+        w.e2, "Aino K.", AINO.lower(), labour_status=LabourStatus.UNEMPLOYED, gender=Gender.MAN
+    )
     w.eero = _register(w.e1, "Eero Eskola", "eero@example.fi", dietary_needs="Vegaani")
     db.session.commit()
     # The events took place: check-ins, walk-ins, the door app, then closed.
