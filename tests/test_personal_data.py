@@ -40,7 +40,7 @@ from eventhub.core.models import (
     TapOutcome,
     TeamSeeker,
 )
-from eventhub.core.services import attendance, data_requests, personal_data, retention
+from eventhub.core.services import attendance, data_requests, jobs, personal_data, retention
 from eventhub.core.services import indicators as ind
 from eventhub.core.services import registration as registrations
 from eventhub.core.services.signup import SignupData
@@ -448,6 +448,8 @@ def test_organisers_see_requests_of_their_projects_only_and_act_on_what_is_kept(
 
 
 def test_links_expire_and_requests_close(app, mailbox):
+    [job] = [j for j in jobs.periodic_jobs() if j.name == "data_requests"]
+    assert job.run == data_requests.close_expired  # the worker runs it hourly
     build()
     client = app.test_client()
     ask(client, AINO)
@@ -456,7 +458,7 @@ def test_links_expire_and_requests_close(app, mailbox):
     request.created_at = utcnow() - timedelta(hours=25)
     db.session.commit()
     assert client.get(link).status_code == 404  # not confirmed within a day
-    assert "expired" in data_requests.close_expired()
+    assert data_requests.close_expired() == "data requests: 1 links expired, 0 requests closed"
     assert db.session.get(DataRequest, request.id).status == DataRequestStatus.EXPIRED
 
     mailbox.clear()
@@ -470,7 +472,8 @@ def test_links_expire_and_requests_close(app, mailbox):
     second.created_at = utcnow() - timedelta(days=31)
     db.session.commit()
     assert client.get(link).status_code == 404
-    data_requests.close_expired()
+    closing = app.test_cli_runner().invoke(args=["eventhub", "close-data-requests"])
+    assert closing.exit_code == 0 and "1 requests closed" in closing.output
     assert db.session.get(DataRequest, second.id).status == DataRequestStatus.CLOSED
     assert client.get("/my-data/forged.token").status_code == 404
 
