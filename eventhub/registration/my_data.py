@@ -8,9 +8,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import BooleanField, EmailField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from eventhub.core import labels
+from eventhub.core.models import EventQuestion
 from eventhub.core.services import data_requests
 from eventhub.core.services import registration as registrations
 from eventhub.core.services.errors import Refused
@@ -62,6 +65,98 @@ TABLE_TITLES = {
 }
 
 
+# What each column is called on the page. Ids and internal numbers are left to the JSON
+# download; a column added later shows under its own name.
+COLUMN_LABELS = {
+    "name": _l("Name"),
+    "email": _l("Email"),
+    "phone": _l("Phone"),
+    "status": _l("Status"),
+    "answers": _l("Answers to the event's questions"),
+    "accessibility_needs": _l("Accessibility needs"),
+    "dietary_needs": _l("Dietary needs"),
+    "gender": _l("Gender"),
+    "age_band": _l("Age"),
+    "labour_status": _l("Labour market status"),
+    "locale": _l("Language"),
+    "consent_at": _l("Consent given"),
+    "confirmed_at": _l("Confirmed"),
+    "cancelled_at": _l("Cancelled"),
+    "created_at": _l("Created"),
+    "updated_at": _l("Last changed"),
+    "walk_in_name": _l("Name written at the door"),
+    "recorded_at": _l("Recorded"),
+    "note": _l("Note"),
+    "tapped_at": _l("Tapped"),
+    "received_at": _l("Received"),
+    "joined_at": _l("Joined"),
+    "queued_at": _l("Sent"),
+    "erased_at": _l("Erased"),
+    "closed_at": _l("Closed"),
+    "anonymised_at": _l("Anonymised"),
+    "kept_reasons": _l("Kept by projects"),
+}
+_HIDDEN = {"id", "email_normalised", "queue_no", "tap_id", "kind", "outcome", "reason"}
+_VALUE_LABELS = {
+    "gender": labels.GENDER_LABELS,
+    "age_band": labels.AGE_BAND_LABELS,
+    "labour_status": labels.LABOUR_STATUS_LABELS,
+    "locale": labels.LANGUAGE_NAMES,
+}
+
+
+def readable(records: dict[str, list[dict]]) -> list[tuple[str, list[list[tuple[str, str]]]]]:
+    """The export as sections of label-value pairs, in the reader's language."""
+    question_ids = {
+        int(k) for r in records.get("registration", []) for k in (r.get("answers") or {})
+        if str(k).isdigit()
+    }  # fmt: skip
+    questions = dict(
+        db.session.execute(
+            select(EventQuestion.id, EventQuestion.label).where(EventQuestion.id.in_(question_ids))
+        ).all()
+    )
+    sections = []
+    for table, rows in records.items():
+        shown = []
+        for row in rows:
+            pairs = []
+            if row.get("event"):
+                event = row["event"]
+                project = f" ({event['project']})" if event.get("project") else ""
+                pairs.append((str(_("Event")), f"{event['title']}{project}"))
+            for key, value in row.items():
+                if key in _HIDDEN or key.endswith("_id") or key == "event":
+                    continue
+                if value in (None, "", {}, []):
+                    continue
+                pairs.append((str(COLUMN_LABELS.get(key, key.replace("_", " "))),
+                              _value(table, key, value, questions)))  # fmt: skip
+            shown.append(pairs)
+        sections.append((str(TABLE_TITLES.get(table, table.replace("_", " "))), shown))
+    return sections
+
+
+def _value(table: str, key: str, value, questions: dict[int, str]) -> str:
+    if key == "status" and table == "registration":
+        return str(labels.REGISTRATION_STATUS_LABELS.get(value, value))
+    if key in _VALUE_LABELS:
+        return str(_VALUE_LABELS[key].get(value, value))
+    if key == "answers" and isinstance(value, dict):
+        return "; ".join(
+            f"{questions.get(int(k), k) if str(k).isdigit() else k}: "
+            + (", ".join(map(str, v)) if isinstance(v, list) else str(v))
+            for k, v in value.items()
+        )
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {v}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, str) and key.endswith("_at") and "T" in value:
+        return value[:16].replace("T", " ") + " UTC"
+    return str(value)
+
+
 @bp.route("/my-data", methods=["GET", "POST"])
 @signup_limit
 def ask_data():
@@ -109,15 +204,16 @@ def _data_page(request, token, correction=None, erasure=None, status=200):
     correction = correction or DataCorrectionForm(
         data={"name": person.name, "phone": person.phone, "email": person.email}
     )
+    data = data_requests.export(request)
     return render_template(
         "registration/my_data.html",
         token=token,
-        data=data_requests.export(request),
+        data=data,
+        sections=readable(data["records"]),
         upcoming=data_requests.personal_data.upcoming_places([person.id]),
         manage_token=registrations.lasting_token,
         correction=correction,
         erasure=erasure or ErasureForm(),
-        titles=TABLE_TITLES,
     ), status
 
 
