@@ -166,7 +166,7 @@ def _project_names(entries: list[AuditEntry]) -> dict[int | None, str]:
     if not ids:
         return {}
     rows = db.session.execute(select(Project.id, Project.code).where(Project.id.in_(ids)))
-    return {pid: code for pid, code in rows}
+    return dict(rows.all())
 
 
 def _sentence(
