@@ -5,6 +5,7 @@ from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from eventhub.core import labels
 from eventhub.core.services import access, data_requests
 from eventhub.extensions import db
 from eventhub.manage import bp
@@ -20,6 +21,7 @@ def data_requests_list():
         "manage/data_requests.html",
         requests=[(r, data_requests.projects_of(r, current_user)) for r in found],
         projects=list(db.session.scalars(access.projects_query(current_user))),
+        status_labels=labels.DATA_REQUEST_STATUS_LABELS,
     )
 
 

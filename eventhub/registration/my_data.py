@@ -140,6 +140,8 @@ def readable(records: dict[str, list[dict]]) -> list[tuple[str, list[list[tuple[
 def _value(table: str, key: str, value, questions: dict[int, str]) -> str:
     if key == "status" and table == "registration":
         return str(labels.REGISTRATION_STATUS_LABELS.get(value, value))
+    if key == "status" and table == "data_request":
+        return str(labels.DATA_REQUEST_STATUS_LABELS.get(value, value))
     if key in _VALUE_LABELS:
         return str(_VALUE_LABELS[key].get(value, value))
     if key == "answers" and isinstance(value, dict):
