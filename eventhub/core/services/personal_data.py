@@ -228,6 +228,7 @@ def undeclared() -> list[str]:
         ):
             problems.append(f"table {name} has personal-looking or free text: declare it")
     problems += [f"COLUMNS names {n}, which is no linked table" for n in set(COLUMNS) - linked]
+    problems += [f"UNLINKED names {n}, which refers to a person" for n in set(UNLINKED) & linked]
     return problems
 
 
