@@ -196,5 +196,14 @@ def worker_command(once: bool, batch: int | None, poll: float | None) -> None:
     worker.run(once=once)
 
 
+@group.command("close-data-requests")
+def close_data_requests_command() -> None:
+    """Expire unconfirmed data-request links (24 h) and close requests after 30 days; the
+    worker runs the same as its periodic job ``data_requests``."""
+    from eventhub.core.services import data_requests
+
+    click.echo(data_requests.close_expired())
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(group)

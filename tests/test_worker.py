@@ -40,7 +40,7 @@ def test_the_worker_runs_what_others_registered_and_the_built_in_jobs(app, clien
         drained.append(limit)
         return 0
 
-    jobs.register_queued(app, "webhooks", drain)
+    jobs.register_queued(app, "another_part", drain)
     runs = _register_counter(app)
     app.config["MAIL_DELIVERY"] = "worker"
     soon = factories.event(starts_at=utcnow() + timedelta(hours=5))
@@ -54,7 +54,8 @@ def test_the_worker_runs_what_others_registered_and_the_built_in_jobs(app, clien
     # The confirmation the signup queued, and the reminder the job queued in this very pass.
     assert len(subjects) == 2 and any("Reminder" in s for s in subjects), subjects
     leases = {row.name: row for row in db.session.scalars(select(JobLease))}
-    assert set(leases) == {"reminders", "surveys", "retention", "counted"}
+    # Every periodic job registered ran in this one pass, the test's own among them.
+    assert set(leases) == {job.name for job in jobs.periodic_jobs()} >= {"reminders", "counted"}
     assert all(row.holder is None and row.leased_until is None for row in leases.values())
     assert leases["reminders"].last_result == "1 reminders queued."
     assert leases["reminders"].next_run_at > utcnow() + timedelta(seconds=250)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from eventhub.core import labels
 from eventhub.core.models import (
     AuditEntry,
+    DataRequest,
     Municipality,
     Organisation,
     Place,
@@ -120,6 +121,18 @@ SENTENCES = {
     "user_edited": _l("%(who)s changed the account of %(name)s."),
     "user_deactivated": _l("%(who)s deactivated the account of %(name)s."),
     "user_reactivated": _l("%(who)s reactivated the account of %(name)s."),
+    "data_request_made": _l("A participant asked for their data (request %(name)s)."),
+    "data_request_confirmed": _l("The participant confirmed the data request %(name)s."),
+    "personal_data_exported": _l("The participant downloaded their data (request %(name)s)."),
+    "personal_data_corrected": _l("The participant corrected their data (request %(name)s)."),
+    "personal_data_erased": _l("The participant's data was erased (request %(name)s)."),
+    "erasure_released": _l(
+        "%(who)s erased the records a project kept from the erasure request %(name)s."
+    ),
+    "erasure_hold_set": _l(
+        "%(who)s changed why the project %(project)s keeps records from erasure."
+    ),
+    "data_requests_expired": _l("%(count)s requests for personal data expired or closed."),
 }
 
 # What each kind of object is called in a sentence, read in one query per kind and page.
@@ -129,6 +142,7 @@ _NAMED: dict[str, tuple[Any, Callable[[Any], str]]] = {
     "place": (Place, lambda p: p.name),
     "organisation": (Organisation, lambda o: o.name),
     "user": (User, lambda u: u.name),
+    "datarequest": (DataRequest, lambda r: f"#{r.id}"),
 }
 
 
@@ -159,7 +173,7 @@ def _project_names(entries: list[AuditEntry]) -> dict[int | None, str]:
     if not ids:
         return {}
     rows = db.session.execute(select(Project.id, Project.code).where(Project.id.in_(ids)))
-    return dict(rows.tuples())
+    return dict(rows.all())
 
 
 def _sentence(

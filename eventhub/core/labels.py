@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from eventhub.core.models import (
     AgeBand,
     Country,
+    DataRequestStatus,
     EventKind,
     EventStatus,
     Gender,
@@ -93,4 +94,13 @@ LANGUAGE_NAMES = {
     "en": "English",
     "lv": "Latviešu",
     "et": "Eesti",
+}
+
+DATA_REQUEST_STATUS_LABELS = {
+    DataRequestStatus.AWAITING: _l("Waiting for confirmation"),
+    DataRequestStatus.OPEN: _l("Confirmed: data shown"),
+    DataRequestStatus.ERASED: _l("Erased"),
+    DataRequestStatus.KEPT: _l("Erased; a project keeps records"),
+    DataRequestStatus.EXPIRED: _l("Link never confirmed"),
+    DataRequestStatus.CLOSED: _l("Closed"),
 }

@@ -6,6 +6,7 @@ bp = Blueprint("manage", __name__)
 
 from eventhub.manage import (  # noqa: E402,F401
     attendance,
+    data_requests,
     events,
     failed_mail,
     imports,

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("registration", __name__)
 
-from eventhub.registration import routes  # noqa: E402,F401
+from eventhub.registration import my_data, routes  # noqa: E402,F401

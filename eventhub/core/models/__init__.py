@@ -54,6 +54,7 @@ from eventhub.core.models.people import (
 )
 from eventhub.core.models.places import Municipality, Organisation, Place
 from eventhub.core.models.project import Project, ProjectTarget
+from eventhub.core.models.rights import DataRequest, DataRequestStatus
 from eventhub.core.models.security import LoginSession, RateLimitCounter
 from eventhub.core.models.user import AuditEntry, User
 from eventhub.core.models.workshops import SeriesEnrolment, WorkshopSeries
@@ -65,6 +66,8 @@ __all__ = [
     "Attendance",
     "Challenge",
     "Country",
+    "DataRequest",
+    "DataRequestStatus",
     "DiscussionGroup",
     "DoorDevice",
     "DoorTap",

@@ -59,6 +59,10 @@ class Project(Timestamps, db.Model):
     retention_days: Mapped[int] = mapped_column(default=5 * 365)
     # ESF+ projects ask voluntary background questions (gender, age band, labour market).
     collects_background: Mapped[bool] = mapped_column(default=False)
+    # The legal obligation (GDPR art. 17(3)(b)) under which this project must keep its
+    # participants' records when one asks for erasure, e.g. a funder's audit trail; empty:
+    # none, an erasure takes everything at once. See docs/privacy.md.
+    erasure_hold: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     municipalities: Mapped[list[Municipality]] = relationship(secondary=project_municipality)
     organisations: Mapped[list[Organisation]] = relationship(

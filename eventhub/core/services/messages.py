@@ -265,3 +265,28 @@ def _checkin_qr_attachment(registration: Registration) -> MailAttachment | None:
         encoding="qr",  # drawn by the sender, outside this transaction
         content_id=CHECKIN_QR_CID,
     )
+
+
+def data_request_link(person: Person | None, token: str, locale: str) -> None:
+    """The link to confirm a request for one's data, in the language of the page it was
+    asked on. Rendered even for an unknown address (``person`` None) so that both answers
+    take the same work; only then nothing is queued. Delivered after the response."""
+    with force_locale(locale):
+        subject = _("Your data at eventhub: confirm your request")
+        context = {
+            "subject": subject,
+            "name": person.name if person else "",
+            "url": external_url("registration.my_data", token=token),
+        }
+        text = render_template("mail/data_request.txt", **context)
+        html = render_template("mail/data_request.html", locale=locale, **context)
+    if person is None or not person.email:
+        return
+    enqueue(
+        kind="data_request",
+        recipient=person.email,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        after_response=True,
+    )

@@ -82,12 +82,27 @@ def anonymise_expired(today: date | None = None) -> RetentionReport:
     still_attending = select(Attendance.person_id).where(
         Attendance.event_id.in_(live_events), Attendance.person_id.is_not(None)
     )
-    report.registrations = db.session.execute(
+    report.registrations = anonymise_registrations(Registration.event_id.in_(expired_events))
+    report.walk_ins = anonymise_walk_ins(Attendance.event_id.in_(expired_events))
+    report.persons = anonymise_persons(
+        Person.id.in_(select(persons.c.person_id)),
+        Person.id.not_in(still_needed),
+        Person.id.not_in(still_attending),
+        now=now,
+    )
+    db.session.expire_all()
+    return report
+
+
+# The anonymisation of one person's rows, shared with an erasure on request
+# (services.personal_data): each takes WHERE clauses on its table and returns the rows changed.
+
+
+def anonymise_registrations(*where) -> int:
+    """Empty the answers and needs of registrations and end their manage links."""
+    return db.session.execute(
         update(Registration)
-        .where(
-            Registration.event_id.in_(expired_events),
-            Registration.manage_token_hash.not_like("anonymised-%"),
-        )
+        .where(*where, Registration.manage_token_hash.not_like("anonymised-%"))
         .values(
             answers={},
             accessibility_needs="",
@@ -97,32 +112,35 @@ def anonymise_expired(today: date | None = None) -> RetentionReport:
         )
         .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]  # a CursorResult
-    report.walk_ins = db.session.execute(
+
+
+def anonymise_walk_ins(*where) -> int:
+    """Take the names off walk-ins (attendance without a registration)."""
+    return db.session.execute(
         update(Attendance)
         .where(
-            Attendance.event_id.in_(expired_events),
+            *where,
             Attendance.registration_id.is_(None),
             Attendance.walk_in_name != ANONYMOUS_NAME,
         )
         .values(walk_in_name=ANONYMOUS_NAME)
         .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]  # a CursorResult
-    report.persons = db.session.execute(
+
+
+def anonymise_persons(*where, now=None) -> int:
+    """Take name, address, phone and calendar-feed secret off persons; their id stays, so
+    the indicators still count them once."""
+    return db.session.execute(
         update(Person)
-        .where(
-            Person.id.in_(select(persons.c.person_id)),
-            Person.id.not_in(still_needed),
-            Person.id.not_in(still_attending),
-            Person.anonymised_at.is_(None),
-        )
+        .where(*where, Person.anonymised_at.is_(None))
         .values(
             name=ANONYMOUS_NAME,
             email=None,
             email_normalised=None,
             phone=None,
-            anonymised_at=now,
+            feed_secret=None,
+            anonymised_at=now or utcnow(),
         )
         .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]  # a CursorResult
-    db.session.expire_all()
-    return report
