@@ -39,6 +39,7 @@ class Event(Timestamps, db.Model):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint("places_taken >= 0", name="places_taken_not_negative"),
         Index("ix_event_status_starts_at", "status", "starts_at"),
     )
 
@@ -60,6 +61,12 @@ class Event(Timestamps, db.Model):
     language: Mapped[str] = mapped_column(String(8), default="fi")
     # None: no limit on places.
     capacity: Mapped[int | None]
+    # The places held (confirmed and pending registrations), kept equal to those rows in the
+    # same transaction by eventhub.core.services.capacity (claim and the flush hook), so a
+    # seat is decided by one UPDATE of this row instead of a count under a lock.
+    places_taken: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The last queue number given (Registration.queue_no: arrival order), taken with the seat.
+    queue_last: Mapped[int] = mapped_column(default=0, server_default="0")
     waitlist_enabled: Mapped[bool] = mapped_column(default=True)
     requires_approval: Mapped[bool] = mapped_column(default=False)
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from eventhub.core import metrics
 from eventhub.core.db import begin_write, utcnow
@@ -44,10 +45,9 @@ from eventhub.core.services.signup import (
     lock_event,
     organisation_for,
     organiser_status,
-    person_for,
-    places_and_queue,
-    places_queue_and_existing,
+    person_and_registration,
     public_status,
+    take_seat,
 )
 from eventhub.core.services.tokens import (
     hash_token,
@@ -97,8 +97,18 @@ def register(event_id: int, data: SignupData) -> SignupResult:
 
     The caller commits. Raises :class:`RegistrationRefused` when the event takes no
     registrations (closed, cancelled, full without a waiting list).
+
+    The person's registration is looked up before the lock, so two signups of the same
+    address at the same moment may both try to insert one: the second fails on the
+    (event, person) unique constraint, and is then run again, once, in a new transaction,
+    where it finds the first one's registration and answers as a repeat.
     """
-    return _register(event_id, data, public_status, blocking=(*ACTIVE, RegistrationStatus.REJECTED))
+    blocking = (*ACTIVE, RegistrationStatus.REJECTED)
+    try:
+        return _register(event_id, data, public_status, blocking=blocking)
+    except IntegrityError:
+        db.session.rollback()
+        return _register(event_id, data, public_status, blocking=blocking)
 
 
 def register_by_organiser(
@@ -132,16 +142,10 @@ def _register(
     """The one way a registration is made: ``decide`` gives its status from the event and
     its places taken, under the event's lock, or raises :class:`RegistrationRefused`."""
     begin_write(db.session)
-    person = person_for(data)
+    # Everything that needs no lock first: the person (and their registration, if any) and
+    # the organisation. The lock is taken by the seat decision, as late as it can be.
+    person, existing = person_and_registration(data, event_id)
     organisation = organisation_for(data.organisation_name)
-
-    event = lock_event(event_id)
-    if event is None:
-        raise LookupError(event_id)
-    # One query under the lock: places held, the last queue number, and whether this person
-    # is registered already (the rare case loads that registration).
-    taken, last_queue_no, existing_id = places_queue_and_existing(event.id, person.id)
-    existing = db.session.get(Registration, existing_id) if existing_id is not None else None
     if existing is not None and existing.status in blocking:
         if resend_link:
             # The link goes to the address, never to the page: whoever typed it learns
@@ -151,7 +155,7 @@ def _register(
         return SignupResult(Outcome.ALREADY_REGISTERED, existing, notes)
 
     try:
-        status = decide(event, taken)
+        event, status = take_seat(event_id, decide)
     except RegistrationRefused:
         metrics.registration_refused()
         raise
@@ -159,7 +163,7 @@ def _register(
     registration = existing or Registration(event=event, person=person)
     token, token_hash = new_token()
     registration.status = status
-    registration.queue_no = last_queue_no + 1
+    registration.queue_no = event.queue_last
     registration.manage_token_hash = token_hash
     _apply_details(registration, data, organisation)
     registration.locale = data.locale
@@ -201,8 +205,7 @@ def fill_from_waitlist(event: Event) -> list[Registration]:
     """
     if event.status != EventStatus.PUBLISHED or event.closed_at or utcnow() >= event.ends_at:
         return []
-    taken, _ = places_and_queue(event.id)
-    left = capacity.seats_left(event, taken)
+    left = capacity.seats_left(event, event.places_taken)
     if left == 0:
         return []
     stmt = (

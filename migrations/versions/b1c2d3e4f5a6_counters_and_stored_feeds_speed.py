@@ -1,0 +1,45 @@
+"""seat counter on the event, kept equal to the registrations that hold places
+
+Revision ID: b1c2d3e4f5a6
+Revises: d7d3ed423006
+Create Date: 2026-11-26 04:30:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "b1c2d3e4f5a6"
+down_revision = "d7d3ed423006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("event", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("places_taken", sa.Integer(), server_default="0", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("queue_last", sa.Integer(), server_default="0", nullable=False)
+        )
+        batch_op.create_check_constraint(op.f("ck_event_places_taken_not_negative"), "places_taken >= 0")
+    # The counters from the rows as they stand: confirmed and pending registrations hold a
+    # place (services.capacity.PLACE_HOLDING); the queue goes on after its last number.
+    op.execute(
+        """
+        UPDATE event SET
+          places_taken = (SELECT count(*) FROM registration r
+                          WHERE r.event_id = event.id AND r.status IN ('confirmed', 'pending')),
+          queue_last = (SELECT coalesce(max(r.queue_no), 0) FROM registration r
+                        WHERE r.event_id = event.id)
+        """
+    )
+
+
+def downgrade():
+    with op.batch_alter_table("event", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_event_places_taken_not_negative"), type_="check")
+        batch_op.drop_column("queue_last")
+        batch_op.drop_column("places_taken")
