@@ -1,4 +1,5 @@
-"""seat counter on the event, kept equal to the registrations that hold places
+"""seat counter on the event, kept equal to the registrations that hold places; mail
+queued unrendered
 
 Revision ID: b1c2d3e4f5a6
 Revises: d7d3ed423006
@@ -25,6 +26,8 @@ def upgrade():
             sa.Column("queue_last", sa.Integer(), server_default="0", nullable=False)
         )
         batch_op.create_check_constraint(op.f("ck_event_places_taken_not_negative"), "places_taken >= 0")
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("render", sa.JSON(), nullable=True))
     # The counters from the rows as they stand: confirmed and pending registrations hold a
     # place (services.capacity.PLACE_HOLDING); the queue goes on after its last number.
     op.execute(
@@ -39,6 +42,8 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.drop_column("render")
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_event_places_taken_not_negative"), type_="check")
         batch_op.drop_column("queue_last")

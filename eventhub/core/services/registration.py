@@ -175,7 +175,7 @@ def _register(
     # The format's part (groups, team) in the same transaction, still under the event's lock.
     notes = formats.after_register(registration, data, created=True)
     if notify:
-        messages.registration_received(registration, token)
+        messages.registration_received(registration)
     metrics.registration_made(status.value)
     return SignupResult(Outcome.CREATED, registration, notes, token)
 
