@@ -1,5 +1,5 @@
 """seat counter on the event, kept equal to the registrations that hold places; mail
-queued unrendered
+queued unrendered; the places' revision; stored feed bodies
 
 Revision ID: b1c2d3e4f5a6
 Revises: d7d3ed423006
@@ -18,6 +18,21 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table(
+        "data_revision",
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("value", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_data_revision")),
+    )
+    op.create_table(
+        "calendar_feed_body",
+        sa.Column("feed_key", sa.String(length=64), nullable=False),
+        sa.Column("revision", sa.String(length=64), nullable=False),
+        sa.Column("built_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("etag", sa.String(length=64), nullable=False),
+        sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("feed_key", name=op.f("pk_calendar_feed_body")),
+    )
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("places_taken", sa.Integer(), server_default="0", nullable=False)
@@ -42,6 +57,8 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table("calendar_feed_body")
+    op.drop_table("data_revision")
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.drop_column("render")
     with op.batch_alter_table("event", schema=None) as batch_op:

@@ -10,6 +10,7 @@ from eventhub.core.models.base import (
 from eventhub.core.models.door import DoorDevice, DoorTap, TapKind, TapOutcome
 from eventhub.core.models.event import (
     PUBLIC_STATUSES,
+    CalendarFeedBody,
     Event,
     EventCalendarEntry,
     EventQuestion,
@@ -51,7 +52,7 @@ from eventhub.core.models.people import (
     Registration,
     normalise_email,
 )
-from eventhub.core.models.places import Municipality, Organisation, Place
+from eventhub.core.models.places import DataRevision, Municipality, Organisation, Place
 from eventhub.core.models.project import Project, ProjectTarget
 from eventhub.core.models.security import LoginSession, RateLimitCounter
 from eventhub.core.models.user import AuditEntry, User
@@ -61,9 +62,11 @@ __all__ = [
     "PUBLIC_STATUSES",
     "AgeBand",
     "AuditEntry",
+    "CalendarFeedBody",
     "Attendance",
     "Challenge",
     "Country",
+    "DataRevision",
     "DiscussionGroup",
     "DoorDevice",
     "DoorTap",

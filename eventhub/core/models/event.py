@@ -7,7 +7,16 @@ import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -179,3 +188,21 @@ class EventCalendarEntry(db.Model):
     )
     revision: Mapped[str] = mapped_column(String(64))
     vevent: Mapped[str] = mapped_column(Text)
+
+
+class CalendarFeedBody(db.Model):
+    """A public feed's whole body as last built, for any process to serve as it is.
+
+    ``feed_key`` is a digest of the feed (its scope, name, source address and site),
+    ``revision`` a digest of the fingerprint of the events it holds (services.ical
+    ``_feed_state``): a worker that has just started serves a stored body whose revision is
+    current, after one aggregate query, instead of assembling ten thousand VEVENTs.
+    """
+
+    __tablename__ = "calendar_feed_body"
+
+    feed_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    revision: Mapped[str] = mapped_column(String(64))
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    etag: Mapped[str] = mapped_column(String(64))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
