@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session, joinedload
 from eventhub.core import labels
 from eventhub.core.db import utcnow
 from eventhub.core.models import (
+    CalendarFeedBody,
     Event,
     EventCalendarEntry,
     EventKind,
@@ -427,8 +428,9 @@ def public_feed(scope: FeedScope, *, locale: str | None = None, source: str | No
     ):
         fingerprint, last_modified = _feed_state(scope, now)
         if built is None or built.fingerprint != fingerprint or now - built.built_at >= FEED_REUSE:
-            body = _public_body(scope, now, _header(name, source=source), site)
-            built = _BuiltFeed(fingerprint, generation, now, now, body, _etag(body), last_modified)
+            built = _stored_or_built(key, fingerprint, now, generation, last_modified) or _built(
+                key, fingerprint, now, generation, last_modified, scope, name, source, site
+            )
         else:
             built.generation, built.checked_at, built.last_modified = generation, now, last_modified
         memo.put(key, built)
@@ -438,6 +440,48 @@ def public_feed(scope: FeedScope, *, locale: str | None = None, source: str | No
         last_modified=built.last_modified,
         filename=f"{_slug(current_app.config['SITE_NAME'])}-{scope.slug}.ics",
     )
+
+
+def _stored_or_built(
+    key: tuple, fingerprint: tuple, now: datetime, generation: int, last_modified
+) -> _BuiltFeed | None:
+    """The feed's body as some process stored it, if it is current: built from the same
+    fingerprint, and not longer ago than :data:`FEED_REUSE`."""
+    row = db.session.execute(
+        select(CalendarFeedBody.body, CalendarFeedBody.etag, CalendarFeedBody.built_at).where(
+            CalendarFeedBody.feed_key == _revision(key),
+            CalendarFeedBody.revision == _revision(fingerprint),
+        )
+    ).one_or_none()
+    if row is None or now - row.built_at >= FEED_REUSE:
+        return None
+    return _BuiltFeed(fingerprint, generation, row.built_at, now, row.body, row.etag, last_modified)
+
+
+def _built(
+    key: tuple,
+    fingerprint: tuple,
+    now: datetime,
+    generation: int,
+    last_modified,
+    scope: FeedScope,
+    name: str,
+    source: str | None,
+    site: str,
+) -> _BuiltFeed:
+    """The feed built now, and stored for every process (the caller commits). Two processes
+    building the same feed at once store the same bytes."""
+    body = _public_body(scope, now, _header(name, source=source), site)
+    etag = _etag(body)
+    values = {"revision": _revision(fingerprint), "built_at": now, "etag": etag, "body": body}
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(CalendarFeedBody)
+        .values(feed_key=_revision(key), **values)
+        .on_conflict_do_update(index_elements=[CalendarFeedBody.feed_key], set_=values)
+    )
+    return _BuiltFeed(fingerprint, generation, now, now, body, etag, last_modified)
 
 
 # Grows whenever this process commits a change to what feeds show; see _note_changes.
