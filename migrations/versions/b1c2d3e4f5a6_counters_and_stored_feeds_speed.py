@@ -29,6 +29,8 @@ def upgrade():
         sa.Column("feed_key", sa.String(length=64), nullable=False),
         sa.Column("revision", sa.String(length=64), nullable=False),
         sa.Column("built_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("checked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_modified", sa.DateTime(timezone=True), nullable=True),
         sa.Column("etag", sa.String(length=64), nullable=False),
         sa.Column("body", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("feed_key", name=op.f("pk_calendar_feed_body")),

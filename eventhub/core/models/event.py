@@ -196,7 +196,7 @@ class CalendarFeedBody(db.Model):
     ``feed_key`` is a digest of the feed (its scope, name, source address and site),
     ``revision`` a digest of the fingerprint of the events it holds (services.ical
     ``_feed_state``): a worker that has just started serves a stored body whose revision is
-    current, after one aggregate query, instead of assembling ten thousand VEVENTs.
+    current instead of assembling ten thousand VEVENTs.
     """
 
     __tablename__ = "calendar_feed_body"
@@ -204,5 +204,10 @@ class CalendarFeedBody(db.Model):
     feed_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     revision: Mapped[str] = mapped_column(String(64))
     built_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When a process last found the body current (its fingerprint read afresh), and the
+    # feed's Last-Modified then: a process starting within CALENDAR_RECHECK_SECONDS of it
+    # serves the body without asking again, as a warm process would.
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_modified: Mapped[datetime | None] = mapped_column(UTCDateTime)
     etag: Mapped[str] = mapped_column(String(64))
-    body: Mapped[bytes] = mapped_column(LargeBinary)
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed
