@@ -35,6 +35,9 @@ def upgrade():
         sa.Column("body", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("feed_key", name=op.f("pk_calendar_feed_body")),
     )
+    # Columns only (no constraint): SQLite adds them in place. A constraint would make the
+    # batch copy the table and drop the old one, whose foreign keys cascade: the
+    # registrations would go with it.
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("places_taken", sa.Integer(), server_default="0", nullable=False)
@@ -42,7 +45,6 @@ def upgrade():
         batch_op.add_column(
             sa.Column("queue_last", sa.Integer(), server_default="0", nullable=False)
         )
-        batch_op.create_check_constraint(op.f("ck_event_places_taken_not_negative"), "places_taken >= 0")
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.add_column(sa.Column("render", sa.JSON(), nullable=True))
     # The counters from the rows as they stand: confirmed and pending registrations hold a
@@ -64,6 +66,5 @@ def downgrade():
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.drop_column("render")
     with op.batch_alter_table("event", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("ck_event_places_taken_not_negative"), type_="check")
         batch_op.drop_column("queue_last")
         batch_op.drop_column("places_taken")

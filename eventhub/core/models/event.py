@@ -48,7 +48,6 @@ class Event(Timestamps, db.Model):
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
-        CheckConstraint("places_taken >= 0", name="places_taken_not_negative"),
         Index("ix_event_status_starts_at", "status", "starts_at"),
     )
 
