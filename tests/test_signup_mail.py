@@ -57,3 +57,19 @@ def test_mail_of_a_registration_gone_before_sending_is_not_sent(app, client, mai
     row = db.session.scalars(select(OutboxMessage)).one()
     assert row.status == OutboxStatus.FAILED
     assert row.last_error == "nothing to send: the registration no longer exists"
+
+
+def test_the_worker_renders_the_mail_in_the_language_of_the_signup(app, mailbox):
+    """The mail worker has no request: the message is rendered in the registrant's locale,
+    stored with the registration, not in the worker's default."""
+    app.config["MAIL_DELIVERY"] = "worker"
+    event = factories.event(title="Hankeosaaminen 3", capacity=5)
+    db.session.commit()
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fi"
+    assert signup(client, event.id, email="aino@example.fi").status_code == 303
+
+    assert outbox.deliver().sent == 1  # in the test's app context: no request, as the worker
+    [message] = mailbox.to("aino@example.fi")
+    assert message["Subject"] == "Ilmoittautuminen vahvistettu: Hankeosaaminen 3"
+    assert "Hankeosaaminen 3" in message.get_body(("plain",)).get_content()
