@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from eventhub.core.models import Event, Registration, RegistrationStatus, User
+from eventhub.core.db import utcnow
+from eventhub.core.models import Event, Person, Registration, RegistrationStatus, User
 from eventhub.core.services import capacity, event_admin, registrations_admin, retention
 from eventhub.core.services import registration as service
 from eventhub.core.services.errors import Refused
 from eventhub.core.services.signup import Placement, SignupData
 from eventhub.extensions import db
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import PG_URL, csrf_token
+from tests.helpers import signup
 
 OPERATIONS = (
     "signup",
@@ -151,6 +154,52 @@ def test_the_same_address_twice_at_once_is_one_registration(app, mailbox):
         t.join(timeout=60)
 
     assert answers == [303] * tries
+    db.session.expire_all()
+    assert capacity.counted_places(event_id) == 1
+    assert db.session.get(Event, event_id).places_taken == 1
+
+
+@pytest.mark.skipif(not PG_URL, reason="the interleaving needs PostgreSQL (CI sets it)")
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_registration_committed_meanwhile_for_the_same_address_makes_a_repeat(
+    app, client, monkeypatch
+):
+    """The existing registration is looked up before the seat is taken. When another signup
+    of the same address commits in between (made deterministic here: it commits just before
+    this one takes its seat), the insert meets the unique constraint; the signup runs again,
+    answers as a repeat, and no place is taken twice. (On SQLite the signup's write
+    transaction covers the look-up too, so this cannot happen there.)"""
+    app.config["MAIL_DELIVERY"] = "worker"
+    event = factories.event(capacity=5)
+    person = Person(email="aino@example.fi", email_normalised="aino@example.fi", name="Aino")
+    db.session.add(person)
+    db.session.commit()
+    event_id, person_id = event.id, person.id
+    real_take_seat = service.take_seat
+
+    def meanwhile(*args, **kwargs):
+        if not db.session.info.get("interfered"):
+            db.session.info["interfered"] = True  # once: the second run finds its row
+            with db.engine.begin() as other:  # another request's transaction
+                other.execute(
+                    Registration.__table__.insert().values(
+                        event_id=event_id, person_id=person_id, status="confirmed",
+                        queue_no=1, answers={}, accessibility_needs="", dietary_needs="",
+                        locale="fi", manage_token_hash="x" * 64, consent_at=utcnow(),
+                        created_at=utcnow(), updated_at=utcnow(),
+                    )
+                )  # fmt: skip
+                other.execute(
+                    Event.__table__.update()
+                    .where(Event.__table__.c.id == event_id)
+                    .values(places_taken=1, queue_last=1)
+                )
+        return real_take_seat(*args, **kwargs)
+
+    monkeypatch.setattr(service, "take_seat", meanwhile)
+    answer = signup(client, event_id, email="aino@example.fi")
+    assert answer.status_code == 303
+    assert answer.headers["Location"].endswith(f"/events/{event_id}/check-email")
     db.session.expire_all()
     assert capacity.counted_places(event_id) == 1
     assert db.session.get(Event, event_id).places_taken == 1
