@@ -696,3 +696,43 @@ def test_a_fresh_worker_serves_the_feed_from_stored_calendar_entries(app, client
     fresh_worker()
     monkeypatch.setattr(ical, "event_component", never)
     assert b"Talk renamed" in client.get("/calendar/all.ics").data
+
+
+def test_a_fresh_worker_serves_the_stored_feed_body_until_an_event_in_it_changes(
+    app, client, monkeypatch
+):
+    """The assembled feed is stored per feed and revision: a worker that has just started
+    answers with it after one query, assembling nothing; an edit of an event in the feed
+    makes it stale for every worker."""
+    events = [factories.event(title=f"Talk {i}", kind=EventKind.TRAINING) for i in range(4)]
+    other = factories.event(title="Forum", kind=EventKind.FORUM)
+    db.session.commit()
+    first = client.get("/calendar/all.ics")
+    training = client.get("/calendar/kind/training.ics").data
+
+    def fresh_worker():
+        app.extensions.pop(ical._CACHE_KEY, None)
+        app.extensions.pop(ical._MEMO_KEY, None)
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("the stored feed was assembled again")
+
+    fresh_worker()
+    monkeypatch.setattr(ical, "_public_body", never)
+    again = client.get("/calendar/all.ics")
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+
+    # An event outside a feed leaves its stored body current; one inside makes it stale.
+    update_event(other, title="Forum renamed")
+    db.session.commit()
+    fresh_worker()
+    assert client.get("/calendar/kind/training.ics").data == training
+    monkeypatch.undo()
+    assert b"Forum renamed" in client.get("/calendar/all.ics").data
+    update_event(events[0], title="Talk renamed")
+    db.session.commit()
+    fresh_worker()
+    assert b"Talk renamed" in client.get("/calendar/kind/training.ics").data
+    fresh_worker()
+    monkeypatch.setattr(ical, "_public_body", never)
+    assert b"Talk renamed" in client.get("/calendar/kind/training.ics").data

@@ -6,7 +6,7 @@ import threading
 
 from sqlalchemy import select
 
-from eventhub.core.models import Registration, RegistrationStatus
+from eventhub.core.models import Event, Registration, RegistrationStatus
 from eventhub.core.services import capacity, outbox
 from eventhub.extensions import db
 from tests import factories
@@ -61,6 +61,7 @@ def test_fifty_people_race_for_ten_places(app, mailbox):
     confirmed = [r for r in registrations if r.status == RegistrationStatus.CONFIRMED]
     waiting = [r for r in registrations if r.status == RegistrationStatus.WAITLISTED]
     assert len(confirmed) == PLACES and len(waiting) == PEOPLE - PLACES
+    assert db.session.get(Event, event_id).places_taken == PLACES  # the counter, exact too
 
     # Arrival order is a gapless queue; the first ten to arrive got the places.
     queue = sorted(r.queue_no for r in registrations)
@@ -127,6 +128,8 @@ def test_cancellations_racing_promote_each_waiting_person_once(app, client, mail
                                                        "r5@example.fi"]  # fmt: skip
     assert by_status[RegistrationStatus.WAITLISTED] == ["r6@example.fi", "r7@example.fi"]
     assert len(by_status[RegistrationStatus.CANCELLED]) == 3
+    # The event's seat counter followed the cancellations and promotions exactly.
+    assert db.session.get(Event, event.id).places_taken == capacity.counted_places(event.id) == 3
 
 
 def test_groups_racing_with_singles_never_overbook_and_wait_whole(app, mailbox):
@@ -185,3 +188,6 @@ def test_groups_racing_with_singles_never_overbook_and_wait_whole(app, mailbox):
     waiting = [q for q, s in by_entry.items() if RegistrationStatus.WAITLISTED in s]
     assert max(placed) < min(waiting)  # first come, first served, groups included
     assert sorted(by_entry) == list(range(1, PEOPLE + 1))  # one queue entry per signup
+    # The seat counter holds exactly the places the rows hold.
+    db.session.expire_all()
+    assert db.session.get(Event, event_id).places_taken == capacity.counted_places(event_id)

@@ -85,3 +85,67 @@ def test_every_check_constraint_at_head_allows_exactly_the_models_enum_values(
     for key, values in expected.items():
         assert key in reflected, f"no CHECK constraint {key[1]} on {key[0]} at migration head"
         assert reflected[key] == values, (key, reflected[key] ^ values)
+
+
+def test_the_seat_counters_are_filled_from_the_registrations_there_are(empty_database_url):
+    """The migration that adds Event.places_taken and queue_last sets them from the rows
+    (confirmed and pending hold a place; the queue goes on after its last number), and
+    keeps every registration (a table copy on SQLite would cascade them away)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import MetaData, Table
+
+    app = create_app({"DATABASE_URL": empty_database_url}, testing=True)
+    with app.app_context():
+        upgrade(revision=_before("b1c2d3e4f5a6"))  # the schema just before the counters
+        now = datetime(2026, 11, 1, tzinfo=UTC)
+        with db.engine.begin() as conn:
+            tables = MetaData()
+            event, person, registration = (
+                Table(name, tables, autoload_with=conn)
+                for name in ("event", "person", "registration")
+            )
+            common = {"sequence": 0, "kind": "training", "status": "published", "title": "T",
+                      "description": "", "starts_at": now, "ends_at": now.replace(hour=3),
+                      "timezone": "Europe/Helsinki", "venue": "", "address": "",
+                      "language": "fi", "capacity": 5, "waitlist_enabled": True,
+                      "requires_approval": False, "closing_report": "", "search_text": "",
+                      "registration_optional": False, "is_outreach": False,
+                      "created_at": now, "updated_at": now}  # fmt: skip
+            conn.execute(event.insert(), [{"id": i, "uid": f"u{i}", **common} for i in (1, 2)])
+            statuses = ["confirmed", "pending", "waitlisted", "cancelled", "rejected", "confirmed"]
+            for i, status in enumerate(statuses, 1):
+                conn.execute(
+                    person.insert().values(id=i, email_normalised=f"p{i}@example.fi",
+                                           email=f"p{i}@example.fi", name="P", locale="fi",
+                                           created_at=now, updated_at=now)
+                )  # fmt: skip
+                conn.execute(
+                    registration.insert().values(event_id=1, person_id=i, status=status,
+                                                 queue_no=2 * i, answers={}, accessibility_needs="",
+                                                 dietary_needs="", locale="fi",
+                                                 manage_token_hash=f"h{i}", consent_at=now,
+                                                 created_at=now, updated_at=now)
+                )  # fmt: skip
+        upgrade()
+        with db.engine.connect() as conn:
+            counters = conn.execute(
+                text("SELECT id, places_taken, queue_last FROM event ORDER BY id")
+            ).all()
+            kept = conn.execute(text("SELECT count(*) FROM registration")).scalar()
+        assert [tuple(row) for row in counters] == [(1, 3, 12), (2, 0, 0)]
+        assert kept == 6
+        downgrade(revision="base")
+        db.engine.dispose()
+
+
+def _before(revision: str) -> str:
+    """The revision a migration follows, read from the migrations themselves (branches are
+    chained in the order they were merged)."""
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    config = current_app.extensions["migrate"].migrate.get_config()
+    down = ScriptDirectory.from_config(config).get_revision(revision).down_revision
+    assert isinstance(down, str)
+    return down

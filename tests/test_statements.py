@@ -25,8 +25,10 @@ from tests import factories
 from tests.conftest import CSRF_RE
 from tests.helpers import post_form, sign_in
 
-PAGE_STATEMENTS = 5
-SIGNUP_STATEMENTS = 8
+# The issue asked for at most 5 and 8; the seat counter made both one fewer again (the page
+# reads places taken from the event row, the POST claims its seat with one UPDATE).
+PAGE_STATEMENTS = 3
+SIGNUP_STATEMENTS = 7
 
 
 @contextmanager

@@ -45,7 +45,7 @@ def event(event_id: int):
     found = listing.get_public_event(event_id) or abort(404)
 
     def build():
-        availability = capacity.availability(found, capacity.count_taken(found.id))
+        availability = capacity.availability(found, found.places_taken)
         return serialize.event_json(found, availability)
 
     return _json_when_changed(search.result_state(search.EventFilters(event_id=found.id)), build)

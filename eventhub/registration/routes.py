@@ -68,7 +68,10 @@ def signed_up(event_id: int):
         "registration/signed_up.html",
         event=event,
         registration=registration,
-        token=made["token"],
+        # The lasting link of the registration's mail (which the sender renders later and
+        # which cannot carry the signup's own token: only its hash is kept), so the page's
+        # links are the mail's.
+        token=service.lasting_token(registration),
         position=capacity.waitlist_position(registration),
     )
 

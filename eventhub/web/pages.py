@@ -128,7 +128,7 @@ def render_event_page(event, form=None, status: int = 200, refusal: str | None =
         "events/detail.html",
         event=event,
         form=form or build_form(event),
-        availability=capacity.availability(event, capacity.count_taken(event.id)),
+        availability=capacity.availability(event, event.places_taken),
         refusal=refusal,
         format_parts=formats.event_page_parts(event),
     ), status

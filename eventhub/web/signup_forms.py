@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from functools import cached_property
 
-from cachetools import LRUCache, TTLCache
+from cachetools import LRUCache
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -254,9 +254,6 @@ def condition_text(controlling: EventQuestion, answers: list[str], locale: str) 
     )
 
 
-# How long a process keeps a country's municipalities and places: reference data changed
-# by an administrator now and then; another process may show a rename this much later.
-PLACES_SECONDS = 300
 _cache_lock = threading.Lock()
 
 
@@ -265,7 +262,7 @@ def _caches() -> dict:
     share them)."""
     return current_app.extensions.setdefault(
         "eventhub_signup_forms",
-        {"forms": LRUCache(maxsize=1024), "places": TTLCache(maxsize=8, ttl=PLACES_SECONDS)},
+        {"forms": LRUCache(maxsize=1024), "places": LRUCache(maxsize=16)},
     )
 
 
@@ -326,13 +323,17 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
 
 
 def _places(country) -> places.CountryChoices:
+    """A country's municipalities and places, cached per revision of the places (see
+    :func:`places.revision`: a change shows at once in this process, within seconds in
+    the others)."""
+    key = (country, places.revision())
     cache = _caches()["places"]
     with _cache_lock:
-        found = cache.get(country)
+        found = cache.get(key)
     if found is None:
         found = places.choices_for(country)
         with _cache_lock:
-            cache[country] = found
+            cache[key] = found
     return found
 
 

@@ -10,6 +10,7 @@ from eventhub.core.models.base import (
 from eventhub.core.models.door import DoorDevice, DoorTap, TapKind, TapOutcome
 from eventhub.core.models.event import (
     PUBLIC_STATUSES,
+    CalendarFeedBody,
     Event,
     EventCalendarEntry,
     EventQuestion,
@@ -52,7 +53,7 @@ from eventhub.core.models.people import (
     Registration,
     normalise_email,
 )
-from eventhub.core.models.places import Municipality, Organisation, Place
+from eventhub.core.models.places import DataRevision, Municipality, Organisation, Place
 from eventhub.core.models.project import Project, ProjectTarget
 from eventhub.core.models.rights import DataRequest, DataRequestStatus
 from eventhub.core.models.security import LoginSession, RateLimitCounter
@@ -63,11 +64,13 @@ __all__ = [
     "PUBLIC_STATUSES",
     "AgeBand",
     "AuditEntry",
+    "CalendarFeedBody",
     "Attendance",
     "Challenge",
     "Country",
     "DataRequest",
     "DataRequestStatus",
+    "DataRevision",
     "DiscussionGroup",
     "DoorDevice",
     "DoorTap",

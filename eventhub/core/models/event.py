@@ -8,7 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, false
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -62,6 +71,12 @@ class Event(Timestamps, db.Model):
     language: Mapped[str] = mapped_column(String(8), default="fi")
     # None: no limit on places.
     capacity: Mapped[int | None]
+    # The places held (confirmed and pending registrations), kept equal to those rows in the
+    # same transaction by eventhub.core.services.capacity (claim and the flush hook), so a
+    # seat is decided by one UPDATE of this row instead of a count under a lock.
+    places_taken: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The last queue number given (Registration.queue_no: arrival order), taken with the seat.
+    queue_last: Mapped[int] = mapped_column(default=0, server_default="0")
     waitlist_enabled: Mapped[bool] = mapped_column(default=True)
     # Companions one signup may bring (a family, a few people of an association); 0: none.
     # Each companion is a registration of its own (see Registration.lead_id).
@@ -213,3 +228,26 @@ class EventCalendarEntry(db.Model):
     )
     revision: Mapped[str] = mapped_column(String(64))
     vevent: Mapped[str] = mapped_column(Text)
+
+
+class CalendarFeedBody(db.Model):
+    """A public feed's whole body as last built, for any process to serve as it is.
+
+    ``feed_key`` is a digest of the feed (its scope, name, source address and site),
+    ``revision`` a digest of the fingerprint of the events it holds (services.ical
+    ``_feed_state``): a worker that has just started serves a stored body whose revision is
+    current instead of assembling ten thousand VEVENTs.
+    """
+
+    __tablename__ = "calendar_feed_body"
+
+    feed_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    revision: Mapped[str] = mapped_column(String(64))
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When a process last found the body current (its fingerprint read afresh), and the
+    # feed's Last-Modified then: a process starting within CALENDAR_RECHECK_SECONDS of it
+    # serves the body without asking again, as a warm process would.
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_modified: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    etag: Mapped[str] = mapped_column(String(64))
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed

@@ -39,6 +39,10 @@ class OutboxMessage(db.Model):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str | None] = mapped_column(Text)
     attachments: Mapped[list] = mapped_column(JSON, default=list)
+    # What to render when the message is queued unrendered (a signup's own mail, queued under
+    # the event's lock): e.g. {"registration_id": 7}; the sender renders it outside any
+    # transaction and stores what it sent in subject and bodies (see services.outbox).
+    render: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[OutboxStatus] = mapped_column(
         str_enum(OutboxStatus, "outbox_status"), default=OutboxStatus.QUEUED
     )

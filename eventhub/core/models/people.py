@@ -100,8 +100,10 @@ class Registration(Timestamps, db.Model):
     # Where the project reports by places below municipalities (a parish): the place, whose
     # municipality is then the municipality above.
     place_id: Mapped[int | None] = mapped_column(ForeignKey("place.id", ondelete="SET NULL"))
+    # active_history: the old status is known at flush even when it was set on an expired
+    # object, so the event's places_taken counter follows every change (services.capacity).
     status: Mapped[RegistrationStatus] = mapped_column(
-        str_enum(RegistrationStatus, "registration_status")
+        str_enum(RegistrationStatus, "registration_status"), active_history=True
     )
     queue_no: Mapped[int] = mapped_column(default=0)
     answers: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -9,6 +9,16 @@ from eventhub.core.models.base import Country, Timestamps, str_enum
 from eventhub.extensions import db
 
 
+class DataRevision(db.Model):
+    """A revision number of reference data that processes cache (``name``: "places"), raised
+    by the service that changes the data, so every process sees that its copy is old."""
+
+    __tablename__ = "data_revision"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
+
+
 class Municipality(db.Model):
     """A municipality (kunta, novads, vald) with its region (maakunta, reģions, maakond)."""
 

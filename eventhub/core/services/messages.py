@@ -1,7 +1,10 @@
 """The mail a participant receives, in their own language, queued in the outbox.
 
 Each function renders ``templates/mail/<kind>.txt`` and ``.html`` in the registrant's locale
-and queues the message in the current transaction; nothing leaves before the commit.
+and queues the message in the current transaction; nothing leaves before the commit. A
+signup's own mail (:func:`registration_received`) is queued unrendered, as what to send
+(kind and registration): it is queued under the event's lock, and the sender renders it
+when it sends (:func:`render_later`), outside any transaction.
 """
 
 from __future__ import annotations
@@ -14,20 +17,38 @@ from flask_babel import gettext as _
 
 from eventhub.core import labels
 from eventhub.core.models import Event, EventStatus, Person, Registration, RegistrationStatus
+from eventhub.core.services import outbox
 from eventhub.core.services.capacity import waitlist_position
-from eventhub.core.services.outbox import MailAttachment, enqueue
+from eventhub.core.services.outbox import MailAttachment, Rendered, enqueue
 from eventhub.core.services.tokens import mail_link_token
+from eventhub.extensions import db
 from eventhub.urls import external_url
 
 
-def registration_received(registration: Registration, token: str) -> None:
-    """Confirmation, waiting-list placement or pending-approval notice, by status."""
+def registration_received(registration: Registration) -> None:
+    """Confirmation, waiting-list placement or pending-approval notice, by status.
+
+    Queued unrendered: the sender renders it (:func:`render_later`), with the lasting
+    signed manage link of later mail (the signup's own token is kept only as its hash)."""
     kind = {
         RegistrationStatus.CONFIRMED: "confirmation",
         RegistrationStatus.WAITLISTED: "waitlisted",
         RegistrationStatus.PENDING: "pending",
     }[registration.status]
-    _send(kind, registration, token=token)
+    person = _addressee(kind, registration)
+    if person is None or person.email is None:
+        return  # a companion without an address: named in the mail to who signed them up
+    enqueue(kind=kind, recipient=person.email, render={"registration_id": registration.id})
+
+
+def render_later(kind: str, args: dict) -> Rendered | None:
+    """Render a message queued unrendered, from the registration as it stands now; None
+    when it is gone. Called by the sender (:func:`outbox.deliver`), outside any request."""
+    registration = db.session.get(Registration, args["registration_id"])
+    person = _addressee(kind, registration) if registration is not None else None
+    if registration is None or person is None or person.email is None:
+        return None
+    return _render(kind, registration, person)
 
 
 def manage_link(registration: Registration, token: str) -> None:
@@ -162,13 +183,37 @@ def links(registration: Registration, token: str | None = None) -> dict[str, str
 _THROUGH_LEAD = {"promoted", "approved", "rejected"}
 
 
+def _addressee(kind: str, registration: Registration) -> Person | None:
+    """Whom a message about the registration goes to: its person, or, for a companion
+    without an address, the person who signed them up (for the kinds in ``_THROUGH_LEAD``
+    only; None: nobody is written to)."""
+    if registration.person.email is not None:
+        return registration.person
+    if registration.lead is not None and kind in _THROUGH_LEAD:
+        return registration.lead.person
+    return None
+
+
 def _send(kind: str, registration: Registration, token: str | None = None) -> None:
+    person = _addressee(kind, registration)
+    if person is None or person.email is None:
+        return
+    rendered = _render(kind, registration, person, token)
+    enqueue(
+        kind=kind,
+        recipient=person.email,
+        subject=rendered.subject,
+        body_text=rendered.body_text,
+        body_html=rendered.body_html,
+        attachments=rendered.attachments,
+    )
+
+
+def _render(
+    kind: str, registration: Registration, person: Person, token: str | None = None
+) -> Rendered:
+    """The message to ``person`` (see :func:`_addressee`) about the registration."""
     event = registration.event
-    person = registration.person
-    if person.email is None and registration.lead is not None:
-        if kind not in _THROUGH_LEAD:
-            return
-        person = registration.lead.person
     qr = _checkin_qr_attachment(registration) if kind in _WITH_CHECKIN_QR else None
     with force_locale(registration.locale):
         context = {
@@ -196,16 +241,7 @@ def _send(kind: str, registration: Registration, token: str | None = None) -> No
         attachments.append(_calendar_attachment(event, registration))
     if qr is not None:
         attachments.append(qr)
-    # A registered person has an address, or is a companion told through the lead.
-    assert person.email is not None
-    enqueue(
-        kind=kind,
-        recipient=person.email,
-        subject=subject,
-        body_text=text,
-        body_html=html,
-        attachments=attachments,
-    )
+    return Rendered(subject, text, html, attachments)
 
 
 def organiser_message(
@@ -290,3 +326,6 @@ def data_request_link(person: Person | None, token: str, locale: str) -> None:
         body_html=html,
         after_response=True,
     )
+
+
+outbox.set_renderer(render_later)

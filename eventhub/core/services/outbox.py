@@ -30,7 +30,7 @@ import smtplib
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from email.mime.multipart import MIMEMultipart
 from functools import partial
@@ -83,18 +83,44 @@ class DeliveryReport:
     errors: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A message rendered by the sender from what was queued (see :func:`set_renderer`)."""
+
+    subject: str
+    body_text: str
+    body_html: str | None
+    attachments: Sequence[MailAttachment] = ()
+
+
+# Renders a message queued unrendered: (kind, its ``render`` arguments) -> the message, or
+# None when there is nothing to send any more (the registration is gone). Set by the module
+# that writes the mail (services.messages), so the outbox needs not know the templates.
+_renderer: Callable[[str, dict], Rendered | None] | None = None
+
+
+def set_renderer(renderer: Callable[[str, dict], Rendered | None]) -> None:
+    global _renderer
+    _renderer = renderer
+
+
 def enqueue(
     *,
     kind: str,
     recipient: str,
-    subject: str,
-    body_text: str,
+    subject: str = "",
+    body_text: str = "",
     body_html: str | None = None,
     attachments: Sequence[MailAttachment] = (),
     after_response: bool = False,
     reply_to: str | None = None,
+    render: dict | None = None,
 ) -> OutboxMessage:
     """Queue a message in the current transaction. Nothing is sent before the commit.
+
+    ``render``: queue only what to send (e.g. ``{"registration_id": 7}``), no subject or
+    body: the sender renders it when it sends, outside any transaction (a signup queues its
+    mail under the event's lock, which rendering would hold a few milliseconds longer).
 
     ``after_response``: in inline mode, deliver only once the response has gone out, for
     pages that must answer alike whether they sent mail or not ("lost your link?"): an SMTP
@@ -107,6 +133,7 @@ def enqueue(
         body_text=body_text,
         body_html=body_html,
         attachments=[a.as_json() for a in attachments],
+        render=render,
     )
     db.session.add(message)
     db.session.info.setdefault(_AFTER_RESPONSE if after_response else _PENDING, []).append(message)
@@ -156,10 +183,17 @@ def deliver(ids: Sequence[int] | None = None, limit: int = 50) -> DeliveryReport
         _record([(m, None) for m in leftovers], DeliveryReport())
     claimed = _claim(ids, limit)
     if claimed:
+        # Queued unrendered (a signup's own mail): rendered now, outside the signup's lock.
+        claimed = [_rendered(m) for m in claimed]
+        gone: list[tuple[_Outgoing, str | None]] = [
+            (m, "nothing to send: " + m.gone) for m in claimed if m.gone
+        ]
+        if gone:
+            _record(gone, report)
         # Each message is recorded as soon as the server took it, not after the batch: a
         # sender killed mid-batch (SIGKILL, a lost machine) leaves only unsent messages to
         # its claim, and the next sender sends those, never the ones that went out.
-        _send(claimed, each=lambda outcome: _record([outcome], report))
+        _send([m for m in claimed if not m.gone], each=lambda outcome: _record([outcome], report))
     return report
 
 
@@ -188,6 +222,38 @@ class _Outgoing:
     body_html: str | None
     attachments: list
     reply_to: str | None = None
+    # Queued unrendered: what to render (OutboxMessage.render), until it is rendered.
+    render: dict | None = None
+    kind: str = ""
+    # Rendered by this sender: the record stores what was sent.
+    rendered: bool = False
+    # Why there is nothing to send any more (the registration was deleted meanwhile).
+    gone: str = ""
+
+
+def _rendered(m: _Outgoing) -> _Outgoing:
+    """The message with its subject and bodies, rendered now if it was queued unrendered.
+
+    Rendering reads the registration as it stands now, in a read transaction of its own that
+    holds no lock; a message whose registration is gone is not sent."""
+    if m.render is None:
+        return m
+    assert _renderer is not None, "services.messages sets the renderer when imported"
+    try:
+        out = _renderer(m.kind, m.render)
+    finally:
+        db.session.rollback()
+    if out is None:
+        return replace(m, render=None, gone="the registration no longer exists")
+    return replace(
+        m,
+        subject=out.subject,
+        body_text=out.body_text,
+        body_html=out.body_html,
+        attachments=[a.as_json() for a in out.attachments],
+        render=None,
+        rendered=True,
+    )
 
 
 def _claim(ids: Sequence[int] | None, limit: int) -> list[_Outgoing]:
@@ -228,6 +294,8 @@ def _claim(ids: Sequence[int] | None, limit: int) -> list[_Outgoing]:
                 m.body_html,
                 m.attachments,
                 m.reply_to,
+                render=m.render if not m.body_text else None,
+                kind=m.kind,
             )
         )
     session.commit()
@@ -366,10 +434,17 @@ def _write_outcomes(outcomes: list[tuple[_Outgoing, str | None]], report: Delive
     begin_write(db.session)
     for m, error in outcomes:
         values: dict = {"claimed_until": None, "attempts": m.attempts + 1}
+        if m.rendered:  # what was sent (or tried), for the record and for a retry
+            values |= {
+                "subject": m.subject[:300],
+                "body_text": m.body_text,
+                "body_html": m.body_html,
+                "attachments": m.attachments,
+            }
         if error is None:
             values |= {"status": OutboxStatus.SENT, "sent_at": now, "last_error": None}
             counts.sent += 1
-        elif m.attempts + 1 >= config["MAIL_MAX_ATTEMPTS"]:
+        elif m.gone or m.attempts + 1 >= config["MAIL_MAX_ATTEMPTS"]:
             values |= {"status": OutboxStatus.FAILED, "last_error": error}
             counts.failed += 1
             counts.errors.append(error)

@@ -173,6 +173,7 @@ UNLINKED: dict[str, str] = {
     "door_device": "a check-in device of the organisers",
     "login_session": "organisers' sign-ins",
     "rate_limit_counter": "request counts per client address, kept for minutes",
+    "data_revision": "a revision counter per kind of reference data (e.g. places), by name",
     "job_lease": "the worker's periodic jobs: a job's name and which worker process holds it",
     "imported_row": "a hash of an imported row and the id it made",
 }

@@ -22,6 +22,7 @@ from itertools import groupby
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from eventhub.core import metrics
 from eventhub.core.db import begin_write, utcnow
@@ -52,11 +53,11 @@ from eventhub.core.services.signup import (
     lock_event,
     organisation_for,
     organiser_status,
+    person_and_registration,
     person_for,
-    places_and_queue,
-    places_queue_and_existing,
     public_status,
     someone_waiting,
+    take_seat,
 )
 from eventhub.core.services.tokens import (
     hash_token,
@@ -116,8 +117,18 @@ def register(event_id: int, data: SignupData) -> SignupResult:
 
     The caller commits. Raises :class:`RegistrationRefused` when the event takes no
     registrations (closed, cancelled, full without a waiting list).
+
+    The person's registration is looked up before the lock, so two signups of the same
+    address at the same moment may both try to insert one: the second fails on the
+    (event, person) unique constraint, and is then run again, once, in a new transaction,
+    where it finds the first one's registration and answers as a repeat.
     """
-    return _register(event_id, data, public_status, blocking=(*ACTIVE, RegistrationStatus.REJECTED))
+    blocking = (*ACTIVE, RegistrationStatus.REJECTED)
+    try:
+        return _register(event_id, data, public_status, blocking=blocking)
+    except IntegrityError:
+        db.session.rollback()
+        return _register(event_id, data, public_status, blocking=blocking)
 
 
 def register_by_organiser(
@@ -151,7 +162,9 @@ def _register(
     """The one way a registration is made: ``decide`` gives its status from the event and
     its places taken, under the event's lock, or raises :class:`RegistrationRefused`."""
     begin_write(db.session)
-    person = person_for(data)
+    # Everything that needs no lock first: the person (and their registration, if any) and
+    # the organisation. The lock is taken by the seat decision, as late as it can be.
+    person, existing = person_and_registration(data, event_id)
     organisation = organisation_for(data.organisation_name)
     # Companions with an address are people of their own (deduplicated like anyone);
     # the ones without are created once the group is decided.
@@ -160,14 +173,6 @@ def _register(
         for i, c in enumerate(data.companions)
         if c.email
     }
-
-    event = lock_event(event_id)
-    if event is None:
-        raise LookupError(event_id)
-    # One query under the lock: places held, the last queue number, and whether this person
-    # is registered already (the rare case loads that registration).
-    taken, last_queue_no, existing_id = places_queue_and_existing(event.id, person.id)
-    existing = db.session.get(Registration, existing_id) if existing_id is not None else None
     if existing is not None and existing.status in blocking:
         if resend_link:
             # The link goes to the address, never to the page: whoever typed it learns
@@ -176,19 +181,9 @@ def _register(
         notes = formats.after_register(existing, data, created=False)
         return SignupResult(Outcome.ALREADY_REGISTERED, existing, notes)
 
-    if len(data.companions) > event.max_companions:
-        raise CompanionRefused(_too_many(event.max_companions))
-    companion_rows = _companion_rows(event, person, with_address)
-    # Somebody already waiting keeps their turn: a newcomer never takes the places a
-    # waiting group is waiting for (only events that take groups can have both).
-    waiting = bool(event.max_companions) and capacity.seats_left(event, taken) != 0
     try:
-        statuses = group_statuses(
-            event,
-            taken,
-            1 + len(data.companions),
-            decide,
-            queue_waiting=waiting and someone_waiting(event.id),
+        event, statuses, companion_rows = _seats(
+            event_id, person, data, decide, with_address, group=bool(data.companions)
         )
     except RegistrationRefused:
         metrics.registration_refused()
@@ -200,7 +195,7 @@ def _register(
     registration = existing or Registration(event=event, person=person, companions=[])
     token, token_hash = new_token()
     registration.status = status
-    registration.queue_no = last_queue_no + 1
+    registration.queue_no = event.queue_last
     registration.manage_token_hash = token_hash
     _apply_details(registration, data, organisation)
     registration.locale = data.locale
@@ -217,13 +212,52 @@ def _register(
         if notify and row.person.email:
             # A companion with an address of their own hears from us and may manage their
             # own place; the others are named in the mail to the person who signed up.
-            messages.registration_received(row, row_token)
+            messages.registration_received(row)
     # The format's part (groups, team) in the same transaction, still under the event's lock.
     notes = formats.after_register(registration, data, created=True)
     if notify:
-        messages.registration_received(registration, token)
+        messages.registration_received(registration)
     metrics.registration_made(status.value)
     return SignupResult(Outcome.CREATED, registration, notes, token)
+
+
+def _seats(
+    event_id: int,
+    person: Person,
+    data: SignupData,
+    decide: Callable[[Event, int], RegistrationStatus],
+    with_address: dict[int, Person],
+    *,
+    group: bool,
+) -> tuple[Event, list[RegistrationStatus], dict[int, Registration]]:
+    """The seat decision for the person signing up and their companions, under the event's
+    lock: the event read afresh, one status per person, and the companions' earlier rows.
+
+    One person at an event that takes no groups claims a place with one conditional
+    ``UPDATE`` (:func:`take_seat`). A group, and anyone at an event that takes groups (where
+    a newcomer must not take the places a waiting group waits for), is decided on the event
+    locked as it stands; the flush then counts the places its rows hold."""
+    known = db.session.get(Event, event_id)  # the form's event: no query
+    if not group and (known is None or not known.max_companions):
+        event, status = take_seat(event_id, decide)
+        return event, [status], {}
+    locked = capacity.queue_up(event_id)
+    if locked is None:
+        raise LookupError(event_id)
+    if len(data.companions) > locked.max_companions:
+        raise CompanionRefused(_too_many(locked.max_companions))
+    taken = locked.places_taken
+    # Somebody already waiting keeps their turn: a newcomer never takes the places a
+    # waiting group is waiting for (only events that take groups can have both).
+    waiting = bool(locked.max_companions) and capacity.seats_left(locked, taken) != 0
+    statuses = group_statuses(
+        locked,
+        taken,
+        1 + len(data.companions),
+        decide,
+        queue_waiting=waiting and someone_waiting(locked.id),
+    )
+    return locked, statuses, _companion_rows(locked, person, with_address)
 
 
 def cancel(registration: Registration) -> list[Registration]:
@@ -263,8 +297,7 @@ def fill_from_waitlist(event: Event) -> list[Registration]:
     """
     if event.status != EventStatus.PUBLISHED or event.closed_at or utcnow() >= event.ends_at:
         return []
-    taken, _ = places_and_queue(event.id)
-    left = capacity.seats_left(event, taken)
+    left = capacity.seats_left(event, event.places_taken)
     if left == 0:
         return []
     stmt = (

@@ -7,8 +7,9 @@ registration and calls the formats' hooks; formats and the attendance service im
 module instead, so core has no import cycle (import-linter checks it, see
 docs/architecture.md).
 
-Every change of places happens under the event's lock: ``SELECT ... FOR UPDATE`` of the
-event row on PostgreSQL, an IMMEDIATE write transaction on SQLite (:func:`lock_event`).
+Every change of places happens under the event's lock: the row lock of the ``UPDATE`` that
+claims the places (:func:`take_seat`) or of ``SELECT ... FOR UPDATE`` (:func:`lock_event`)
+on PostgreSQL, an IMMEDIATE write transaction on SQLite.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -170,23 +171,28 @@ def group_statuses(
     return placed + [decide(event, max(taken, full))] * (size - fit)
 
 
-def places_and_queue(event_id: int) -> tuple[int, int]:
-    """Places held and the highest queue number so far, in one query."""
-    taken, last, _ = places_queue_and_existing(event_id, None)
-    return taken, last
-
-
-def places_queue_and_existing(event_id: int, person_id: int | None) -> tuple[int, int, int | None]:
-    """Places held, the highest queue number so far and the id of this person's registration
-    (if any), in one query: a signup asks all three under the lock."""
-    taken, last, existing = db.session.execute(
-        select(
-            func.count().filter(Registration.status.in_(PLACE_HOLDING)),
-            func.coalesce(func.max(Registration.queue_no), 0),
-            func.max(Registration.id).filter(Registration.person_id == person_id),
-        ).where(Registration.event_id == event_id)
-    ).one()
-    return taken, last, existing
+def take_seat(
+    event_id: int, decide: Callable[[Event, int], RegistrationStatus], places: int = 1
+) -> tuple[Event, RegistrationStatus]:
+    """The seat decision, the only part of a signup done under the event's lock (held from
+    here until the caller's commit): one ``UPDATE`` claims ``places`` if the event has them
+    (:func:`capacity.claim`); else the event is locked as it stands (:func:`capacity.queue_up`)
+    and ``decide`` says whether the person waits or is refused. Either way ``decide`` is
+    given the event read afresh under the lock and its places taken before this signup;
+    ``event.queue_last`` is the new registration's queue number."""
+    event = capacity.claim(event_id, places)
+    if event is not None:
+        try:
+            status = decide(event, event.places_taken - places)
+        except RegistrationRefused:  # not a matter of places: closed, cancelled, a draft
+            capacity.release(event_id, places)
+            raise
+        assert status in PLACE_HOLDING  # the places were free, so decide gave them
+        return event, status
+    event = capacity.queue_up(event_id)
+    if event is None:
+        raise LookupError(event_id)
+    return event, decide(event, event.places_taken)
 
 
 def someone_waiting(event_id: int) -> bool:
@@ -206,6 +212,14 @@ def someone_waiting(event_id: int) -> bool:
 def person_for(data: SignupData) -> Person:
     """The person with this email address, created if new. Safe under concurrency: the
     insert does nothing when another request created the same person first."""
+    return person_and_registration(data, None)[0]
+
+
+def person_and_registration(
+    data: SignupData, event_id: int | None
+) -> tuple[Person, Registration | None]:
+    """:func:`person_for`, with the person's registration for the event if they have one
+    (one query for both: a signup asks the two)."""
     key = normalise_email(data.email)
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -224,8 +238,15 @@ def person_for(data: SignupData) -> Person:
         )
         .on_conflict_do_nothing(index_elements=["email_normalised"])
     )
-    person = db.session.scalars(select(Person).where(Person.email_normalised == key)).one()
-    return person
+    person, registration = db.session.execute(
+        select(Person, Registration)
+        .outerjoin(
+            Registration,
+            and_(Registration.person_id == Person.id, Registration.event_id == event_id),
+        )
+        .where(Person.email_normalised == key)
+    ).one()
+    return person, registration
 
 
 def organisation_for(name: str | None) -> Organisation | None:
