@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Column, Date, ForeignKey, Numeric, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    ForeignKey,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.core.models.base import Country, EventKind, Timestamps, str_enum
@@ -59,6 +70,13 @@ class Project(Timestamps, db.Model):
     retention_days: Mapped[int] = mapped_column(default=5 * 365)
     # ESF+ projects ask voluntary background questions (gender, age band, labour market).
     collects_background: Mapped[bool] = mapped_column(default=False)
+    # ESF+ Annex I participant data (core.services.annex): asked at signup beside the
+    # background questions, counted once per person with their first participation's data.
+    collects_annex_i: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The Annex I result items the follow-up questionnaires ask (ResultItem values); none:
+    # no follow-up. Mailed this many days after a participant's last event.
+    followup_items: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    followup_after_days: Mapped[int] = mapped_column(default=30, server_default="30")
 
     municipalities: Mapped[list[Municipality]] = relationship(secondary=project_municipality)
     organisations: Mapped[list[Organisation]] = relationship(
