@@ -5,12 +5,14 @@ from flask_babel import lazy_gettext as _l
 from eventhub.core.models import (
     AgeBand,
     Country,
+    Education,
     EventKind,
     EventStatus,
     Gender,
     InitiativeStatus,
     LabourStatus,
     RegistrationStatus,
+    ResultItem,
     Role,
 )
 
@@ -73,6 +75,19 @@ LABOUR_STATUS_LABELS = {
     LabourStatus.LONG_TERM_UNEMPLOYED: _l("Long-term unemployed"),
     LabourStatus.INACTIVE: _l("Outside the labour force"),
     LabourStatus.IN_EDUCATION: _l("In education or training"),
+}
+
+EDUCATION_LABELS = {
+    Education.ISCED_0_2: _l("Basic education or less (ISCED 0-2)"),
+    Education.ISCED_3_4: _l("Upper secondary or post-secondary (ISCED 3-4)"),
+    Education.ISCED_5_8: _l("Higher education (ISCED 5-8)"),
+}
+
+RESULT_ITEM_LABELS = {
+    ResultItem.IN_EDUCATION: _l("In education or training"),
+    ResultItem.QUALIFICATION: _l("Gained a qualification"),
+    ResultItem.EMPLOYED: _l("In employment, including self-employment"),
+    ResultItem.JOB_SEARCHING: _l("Searching for a job"),
 }
 
 INITIATIVE_STATUS_LABELS = {

@@ -144,3 +144,38 @@ def survey_form(statements: list[str]) -> FlaskForm:
             ),
         )
     return SurveyForm()
+
+
+class PeriodForm(FlaskForm):
+    """The period of a project's Annex I, follow-up and volunteer-hours reports (GET)."""
+
+    class Meta:
+        csrf = False
+
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+
+    def validate_date_to(self, field):
+        if self.date_from.data and field.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end of the period must not be before its start."))
+
+
+class AnnexSettingsForm(FlaskForm):
+    """Whether a project collects ESF+ Annex I data, and what its follow-ups ask."""
+
+    collects_annex_i = BooleanField(_l("Ask the ESF+ Annex I questions at signup"))
+    followup_items = MultiCheckboxField(
+        _l("Result items asked by the follow-up questionnaires"),
+        choices=choices((k.value, v) for k, v in labels.RESULT_ITEM_LABELS.items()),
+        description=_l(
+            "Mailed when a participant leaves (after their last event) and six months later. "
+            "Choose none to send no follow-up questionnaires."
+        ),
+    )
+    followup_after_days = IntegerField(
+        _l("Days after the last event before a participant counts as leaving"),
+        validators=[
+            InputRequired(_l("Please give a number of days.")),
+            NumberRange(1, 365, message=_l("Please give a number from 1 to 365.")),
+        ],
+    )

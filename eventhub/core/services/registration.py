@@ -32,7 +32,7 @@ from eventhub.core.models import (
     RegistrationStatus,
     normalise_email,
 )
-from eventhub.core.services import capacity, formats, messages
+from eventhub.core.services import annex, capacity, formats, messages
 
 # The low-level pieces live in eventhub.core.services.signup; they are named here too because
 # callers of register() use them with it.
@@ -168,6 +168,7 @@ def _register(
     registration.confirmed_at = utcnow() if status == RegistrationStatus.CONFIRMED else None
     db.session.add(registration)
     db.session.flush()
+    annex.apply(registration, data.annex, data.special)
     # The format's part (groups, team) in the same transaction, still under the event's lock.
     notes = formats.after_register(registration, data, created=True)
     if notify:
@@ -290,6 +291,7 @@ def update_details(registration: Registration, data: SignupData) -> None:
     registration.person.phone = data.phone
     _apply_details(registration, data, organisation_for(data.organisation_name))
     db.session.flush()
+    annex.apply(registration, data.annex, data.special)
 
 
 def _apply_details(
