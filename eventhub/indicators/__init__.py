@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("indicators", __name__)
 
-from eventhub.indicators import annex, guidance, routes, surveys  # noqa: E402,F401
+from eventhub.indicators import annex, guidance, routes, surveys, volunteers  # noqa: E402,F401

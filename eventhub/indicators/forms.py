@@ -179,3 +179,28 @@ class AnnexSettingsForm(FlaskForm):
             NumberRange(1, 365, message=_l("Please give a number from 1 to 365.")),
         ],
     )
+
+
+class VolunteerWorkForm(FlaskForm):
+    """Hours of voluntary work by a participant of the event or by an organisation."""
+
+    registration = SelectField(_l("Participant"), validators=[Optional()])
+    organisation = StringField(
+        _l("Or an organisation"),
+        description=_l("For work an association did as a whole. Choose or type a name."),
+        validators=[Optional(), Length(max=200)],
+        render_kw={"list": "organisation-names", "autocomplete": "off"},
+    )
+    task = StringField(
+        _l("Task"),
+        validators=[DataRequired(_l("Please say what the work was.")), Length(max=200)],
+        description=_l("For example: setting up the hall, serving coffee, clearing the trail."),
+    )
+    hours = StringField(
+        _l("Hours"),
+        validators=[DataRequired(_l("Please give the hours."))],
+        render_kw={"inputmode": "decimal"},
+    )
+    worked_on = DateField(
+        _l("Date"), validators=[InputRequired(_l("Please give the date as YYYY-MM-DD."))]
+    )
