@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from eventhub.core.models import (
     Event,
@@ -125,7 +125,7 @@ class Claim:
 def claim(project_ids: tuple[int, ...], date_from: date | None, date_to: date | None) -> Claim:
     """Every hour of voluntary work at the projects' events in the period (by the day the
     work was done), oldest first, and their total."""
-    conds = [Event.project_id.in_(project_ids)]
+    conds: list[ColumnElement[bool]] = [Event.project_id.in_(project_ids)]
     if date_from:
         conds.append(VolunteerWork.worked_on >= date_from)
     if date_to:
