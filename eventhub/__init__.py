@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     observability.init_app(app)
 
     from eventhub.core import db as core_db
-    from eventhub.core.services import formats, outbox
+    from eventhub.core.services import followups, formats, jobs, outbox
     from eventhub.web import init_web
 
     db.init_app(app)
@@ -67,6 +68,8 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     formats.register(app, hackathons.FORMAT)
     formats.register(app, forums.FORMAT)
     formats.register(app, events.PLAIN_FORMAT)
+    # Periodic work for the worker (core.services.jobs).
+    jobs.register_periodic(app, "followups", timedelta(hours=1), followups.run)
     app.register_blueprint(calendar.bp, url_prefix="/calendar")
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(auth.bp)

@@ -90,6 +90,14 @@ RESULT_ITEM_LABELS = {
     ResultItem.JOB_SEARCHING: _l("Searching for a job"),
 }
 
+# The result items as the follow-up questionnaire asks them.
+RESULT_ITEM_QUESTIONS = {
+    ResultItem.IN_EDUCATION: _l("Are you now in education or training?"),
+    ResultItem.QUALIFICATION: _l("Have you gained a qualification since you joined the project?"),
+    ResultItem.EMPLOYED: _l("Are you now employed, including self-employed?"),
+    ResultItem.JOB_SEARCHING: _l("Are you now searching for a job?"),
+}
+
 INITIATIVE_STATUS_LABELS = {
     InitiativeStatus.IDEA: _l("Idea"),
     InitiativeStatus.LAUNCHED: _l("Launched"),

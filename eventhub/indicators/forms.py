@@ -110,6 +110,15 @@ class InstrumentForm(FlaskForm):
         ),
     )
     active = BooleanField(_l("Send this survey after events"), default=True)
+    paired = BooleanField(
+        _l("Ask it before and after instead (a pair per person, to measure the change)"),
+        description=_l(
+            "Mailed before a participant's first event and again when they leave the "
+            "project, not after each event. The answers are kept with the person so that "
+            "before and after can be matched; the report shows only the change over at "
+            "least 5 people."
+        ),
+    )
 
     def statement_list(self) -> list[str]:
         return [line.strip() for line in (self.statements.data or "").splitlines()]
@@ -204,3 +213,38 @@ class VolunteerWorkForm(FlaskForm):
     worked_on = DateField(
         _l("Date"), validators=[InputRequired(_l("Please give the date as YYYY-MM-DD."))]
     )
+
+
+def followup_form(items: list, statements: list[str]) -> FlaskForm:
+    """The follow-up questionnaire: a yes or no per result item (fields r_<item>) and the
+    paired survey's statements as the project wrote them (s1, s2, ...)."""
+    yes_no = choices([("yes", _l("Yes")), ("no", _l("No"))])
+
+    class FollowupForm(FlaskForm):
+        def item_answers(self) -> dict:
+            return {item: self[f"r_{item.value}"].data == "yes" for item in items}
+
+        def values(self) -> list[int]:
+            return [int(self[f"s{n}"].data) for n in range(1, len(statements) + 1)]
+
+    for item in items:
+        setattr(
+            FollowupForm,
+            f"r_{item.value}",
+            RadioField(
+                labels.RESULT_ITEM_QUESTIONS[item],
+                choices=yes_no,
+                validators=[InputRequired(_l("Please answer yes or no."))],
+            ),
+        )
+    for n, statement in enumerate(statements, 1):
+        setattr(
+            FollowupForm,
+            f"s{n}",
+            RadioField(
+                statement,
+                choices=SCALE,
+                validators=[InputRequired(_l("Please choose a number from 1 to 5."))],
+            ),
+        )
+    return FollowupForm()
