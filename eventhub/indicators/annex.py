@@ -166,7 +166,7 @@ def annex_sheet(table: service.AnnexTable) -> spreadsheets.Sheet:
             )
         sheet.rows.append(
             [
-                f"{GROUP_LABELS[group.key]}: {_('data missing')}",
+                _("%(group)s: data missing", group=GROUP_LABELS[group.key]),
                 group.missing,
                 _("yes") if group.special else "",
             ]
