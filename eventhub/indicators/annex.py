@@ -132,11 +132,12 @@ def annex_row(project_id: int, key: str):
     if not valid or key not in service.ROW_KEYS:
         abort(404)
     found = service.drill_down((project.id,), key, form.date_from.data, form.date_to.data)
-    titles = dict(
-        db.session.execute(
+    titles = {
+        row.id: row.title
+        for row in db.session.execute(
             select(Event.id, Event.title).where(Event.id.in_([e for e, _n in found.by_event]))
         )
-    )
+    }
     return render_template(
         "indicators/annex_row.html",
         project=project,
