@@ -266,3 +266,25 @@ def test_organisers_add_form_never_asks_special_categories(client):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert 'name="annex_education"' in html and "special_" not in html
+
+
+def test_a_manager_switches_annex_i_and_follow_ups_on(client):
+    project = factories.project(code="SET", name="Asetukset")
+    factories.user(email="anne@example.fi", role=Role.MANAGER, projects=[project])
+    db.session.commit()
+    sign_in(client, "anne@example.fi")
+    url = f"/organiser/indicators/projects/{project.id}/annex-i/settings"
+    bad = post_form(client, url, {"collects_annex_i": "y", "followup_after_days": "0"})
+    assert bad.status_code == 422 and "Please give a number from 1 to 365." in bad.get_data(
+        as_text=True
+    )
+    assert not db.session.get(type(project), project.id).collects_annex_i
+    ok = post_form(
+        client, url,
+        {"collects_annex_i": "y", "followup_items": ["job_searching", "employed"],
+         "followup_after_days": "45"},
+    )  # fmt: skip
+    assert ok.status_code == 303
+    saved = db.session.get(type(project), project.id)
+    assert saved.collects_annex_i and saved.followup_after_days == 45
+    assert saved.followup_items == ["employed", "job_searching"]

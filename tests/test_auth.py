@@ -17,6 +17,8 @@ from tests.helpers import sign_in
 PUBLIC_PREFIXES = (
     "/static", "/healthz", "/language", "/login", "/password", "/privacy", "/events",
     "/workshops", "/hackathons", "/forums", "/calendar", "/api", "/manage/", "/survey/",
+    # A follow-up questionnaire opened from the mail by its signed link (no account).
+    "/followup/",
     # The check-in app's shell, worker and manifest: the same for everyone, no data in them.
     "/door/sw.js", "/door/manifest.webmanifest",
 )  # fmt: skip

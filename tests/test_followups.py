@@ -108,6 +108,9 @@ def test_the_questionnaire_opens_without_an_account_and_answers_once(client, mai
     db.session.commit()
     _send()
     link = _link(mailbox, "aino@example.fi")
+    from eventhub.core.privacy import redact_path
+
+    assert redact_path(link) == "/followup/***"  # never in the logs
     page = client.get(link)
     html = page.get_data(as_text=True)
     assert page.status_code == 200
