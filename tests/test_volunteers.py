@@ -96,6 +96,8 @@ def test_the_claim_lists_each_row_with_a_total_per_period_and_exports(client):
                       task="Siivous", hours=Decimal("4"), worked_on=date(2025, 9, 20))  # fmt: skip
     db.session.commit()
     sign_in(client, "anne@example.fi")
+    registrations = client.get(f"/organiser/events/{e1.id}/registrations").get_data(as_text=True)
+    assert f"/organiser/events/{e1.id}/volunteer-hours" in registrations  # afterwards, too
     url = f"/organiser/indicators/projects/{project.id}/volunteer-hours"
     may = client.get(f"{url}?date_from=2025-05-01&date_to=2025-05-31").get_data(as_text=True)
     assert "Kahvitus" in may and "Siivous" not in may and "14,5" not in may  # English: 14.5
