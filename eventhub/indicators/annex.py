@@ -58,6 +58,10 @@ def fewer_than() -> str:
     return _("fewer than %(n)s", n=service.MIN_SPECIAL_COUNT)
 
 
+def not_shown() -> str:
+    return _("not shown")
+
+
 def _project(project_id: int) -> Project:
     return access.project_to_manage(current_user, project_id)
 
@@ -115,6 +119,7 @@ def annex_i(project_id: int):
         group_labels=GROUP_LABELS,
         row_labels=ROW_LABELS,
         fewer_than=fewer_than(),
+        not_shown=not_shown(),
         minimum=service.MIN_SPECIAL_COUNT,
         period=_period_args(),
     ), (200 if valid else 422)
@@ -168,7 +173,7 @@ def annex_sheet(table: service.AnnexTable) -> spreadsheets.Sheet:
         sheet.rows.append(
             [
                 _("%(group)s: data missing", group=GROUP_LABELS[group.key]),
-                group.missing,
+                group.missing if group.missing is not None else not_shown(),
                 _("yes") if group.special else "",
             ]
         )

@@ -155,7 +155,7 @@ class AnnexRow:
 class AnnexGroup:
     key: str
     rows: list[AnnexRow]
-    missing: int  # participants without this data
+    missing: int | None  # participants without this data; None: hidden with a hidden count
     special: bool = False
 
 
@@ -171,7 +171,7 @@ class AnnexTable:
                     return row.count
         raise KeyError(key)
 
-    def missing(self, group_key: str) -> int:
+    def missing(self, group_key: str) -> int | None:
         return next(g.missing for g in self.groups if g.key == group_key)
 
 
@@ -317,27 +317,22 @@ def annex_table(
     firsts = _first_participations(project_ids, date_from, date_to)
     defs = _definitions(firsts)
     columns = [func.count().label("participants")]
-    for group, _special, rows, missing in defs:
+    for group, _special, rows, missing_condition in defs:
         columns += [_count(cond).label(key) for key, cond in rows]
-        columns.append(_count(missing).label(f"{group}__missing"))
+        columns.append(_count(missing_condition).label(f"{group}__missing"))
     result = db.session.execute(select(*columns).select_from(firsts)).one()._mapping
     table = AnnexTable(participants=int(result["participants"]))
     for group, special, rows, _missing in defs:
-        table.groups.append(
-            AnnexGroup(
-                group,
-                [
-                    AnnexRow(
-                        key,
-                        suppress(int(result[key])) if special else int(result[key]),
-                        special,
-                    )
-                    for key, _cond in rows
-                ],
-                int(result[f"{group}__missing"]),
-                special,
-            )
-        )
+        shown = [
+            AnnexRow(key, suppress(int(result[key])) if special else int(result[key]), special)
+            for key, _cond in rows
+        ]
+        missing: int | None = int(result[f"{group}__missing"])
+        if special and any(r.count is None for r in shown):
+            # With the total shown, the number without an answer would give the number who
+            # answered; when that is small it tells too much about a hidden count.
+            missing = None
+        table.groups.append(AnnexGroup(group, shown, missing, special))
     return table
 
 
