@@ -29,7 +29,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     observability.init_app(app)
 
     from eventhub.core import db as core_db
-    from eventhub.core.services import data_requests, formats, jobs, outbox
+    from eventhub.core.services import data_requests, followups, formats, jobs, outbox
     from eventhub.web import init_web
 
     db.init_app(app)
@@ -77,6 +77,8 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     jobs.register_periodic(app, "retention", _every(app, "RETENTION"), tasks.retention)
     # Participants' data requests: unconfirmed links expire, open requests close.
     jobs.register_periodic(app, "data_requests", timedelta(hours=1), data_requests.close_expired)
+    # Periodic work for the worker (core.services.jobs).
+    jobs.register_periodic(app, "followups", timedelta(hours=1), followups.run)
     app.register_blueprint(calendar.bp, url_prefix="/calendar")
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(auth.bp)

@@ -169,6 +169,19 @@ def send_surveys_command(max_age_days: int) -> None:
     click.echo(tasks.send_surveys(max_age_days))
 
 
+@group.command("send-followups")
+def send_followups_command() -> None:
+    """Queue the follow-up questionnaires that are due (before, at leaving, six months on)
+    and their reminders; each once per person and stage, so safe to run every hour. The
+    worker runs the same as its periodic job "followups"."""
+    from eventhub.core.services import followups, outbox
+
+    report = followups.queue()
+    db.session.commit()
+    outbox.deliver_committed()
+    click.echo(f"{report}.")
+
+
 @group.command("retention")
 @click.option("--dry-run", is_flag=True, help="Count what would be anonymised, change nothing.")
 def retention_command(dry_run: bool) -> None:

@@ -19,6 +19,8 @@ PUBLIC_PREFIXES = (
     "/workshops", "/hackathons", "/forums", "/calendar", "/api", "/manage/", "/survey/",
     # A participant asks for their data and opens it by the mailed token link.
     "/my-data",
+    # A follow-up questionnaire opened from the mail by its signed link (no account).
+    "/followup/",
     # The check-in app's shell, worker and manifest: the same for everyone, no data in them.
     "/door/sw.js", "/door/manifest.webmanifest",
 )  # fmt: skip

@@ -105,6 +105,11 @@ SENTENCES = {
     "registration_optional": _l("%(who)s changed whether %(event)s needs registration."),
     "project_created": _l("%(who)s created the project %(name)s."),
     "project_edited": _l("%(who)s edited the project %(name)s."),
+    "annex_settings": _l(
+        "%(who)s changed the ESF+ Annex I and follow-up settings of the project %(name)s."
+    ),
+    "volunteer_work_added": _l("%(who)s recorded volunteer hours at %(event)s."),
+    "volunteer_work_removed": _l("%(who)s removed volunteer hours at %(event)s."),
     "municipality_added": _l("%(who)s added the municipality %(name)s."),
     "municipality_edited": _l("%(who)s corrected the municipality %(name)s."),
     "place_added": _l("%(who)s added the place %(name)s."),

@@ -6,12 +6,14 @@ from eventhub.core.models import (
     AgeBand,
     Country,
     DataRequestStatus,
+    Education,
     EventKind,
     EventStatus,
     Gender,
     InitiativeStatus,
     LabourStatus,
     RegistrationStatus,
+    ResultItem,
     Role,
 )
 
@@ -74,6 +76,27 @@ LABOUR_STATUS_LABELS = {
     LabourStatus.LONG_TERM_UNEMPLOYED: _l("Long-term unemployed"),
     LabourStatus.INACTIVE: _l("Outside the labour force"),
     LabourStatus.IN_EDUCATION: _l("In education or training"),
+}
+
+EDUCATION_LABELS = {
+    Education.ISCED_0_2: _l("Basic education or less (ISCED 0-2)"),
+    Education.ISCED_3_4: _l("Upper secondary or post-secondary (ISCED 3-4)"),
+    Education.ISCED_5_8: _l("Higher education (ISCED 5-8)"),
+}
+
+RESULT_ITEM_LABELS = {
+    ResultItem.IN_EDUCATION: _l("In education or training"),
+    ResultItem.QUALIFICATION: _l("Gained a qualification"),
+    ResultItem.EMPLOYED: _l("In employment, including self-employment"),
+    ResultItem.JOB_SEARCHING: _l("Searching for a job"),
+}
+
+# The result items as the follow-up questionnaire asks them.
+RESULT_ITEM_QUESTIONS = {
+    ResultItem.IN_EDUCATION: _l("Are you now in education or training?"),
+    ResultItem.QUALIFICATION: _l("Have you gained a qualification since you joined the project?"),
+    ResultItem.EMPLOYED: _l("Are you now employed, including self-employed?"),
+    ResultItem.JOB_SEARCHING: _l("Are you now searching for a job?"),
 }
 
 INITIATIVE_STATUS_LABELS = {

@@ -9,7 +9,7 @@ _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-
 # Participants' and organisers' secret links: the path segment after these carries a token
 # (manage links, personal calendar feeds, surveys, password resets, certificates, door QR).
 _SECRET_PATH = re.compile(
-    r"(/(?:manage|me|survey|reset|certificate|checkin)/)[^/?#\s]+?"
+    r"(/(?:manage|me|survey|followup|reset|certificate|checkin)/)[^/?#\s]+?"
     r"(?=(?:\.ics|\.pdf)?(?:[/?#\s\"'\]]|$))"
 )
 

@@ -8,4 +8,11 @@ from flask import Blueprint
 
 bp = Blueprint("indicators", __name__)
 
-from eventhub.indicators import guidance, routes, surveys  # noqa: E402,F401
+from eventhub.indicators import (  # noqa: E402,F401
+    annex,
+    followups,
+    guidance,
+    routes,
+    surveys,
+    volunteers,
+)

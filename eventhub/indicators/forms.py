@@ -110,6 +110,15 @@ class InstrumentForm(FlaskForm):
         ),
     )
     active = BooleanField(_l("Send this survey after events"), default=True)
+    paired = BooleanField(
+        _l("Ask it before and after instead (a pair per person, to measure the change)"),
+        description=_l(
+            "Mailed before a participant's first event and again when they leave the "
+            "project, not after each event. The answers are kept with the person so that "
+            "before and after can be matched; the report shows only the change over at "
+            "least 5 people."
+        ),
+    )
 
     def statement_list(self) -> list[str]:
         return [line.strip() for line in (self.statements.data or "").splitlines()]
@@ -144,3 +153,98 @@ def survey_form(statements: list[str]) -> FlaskForm:
             ),
         )
     return SurveyForm()
+
+
+class PeriodForm(FlaskForm):
+    """The period of a project's Annex I, follow-up and volunteer-hours reports (GET)."""
+
+    class Meta:
+        csrf = False
+
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+
+    def validate_date_to(self, field):
+        if self.date_from.data and field.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end of the period must not be before its start."))
+
+
+class AnnexSettingsForm(FlaskForm):
+    """Whether a project collects ESF+ Annex I data, and what its follow-ups ask."""
+
+    collects_annex_i = BooleanField(_l("Ask the ESF+ Annex I questions at signup"))
+    followup_items = MultiCheckboxField(
+        _l("Result items asked by the follow-up questionnaires"),
+        choices=choices((k.value, v) for k, v in labels.RESULT_ITEM_LABELS.items()),
+        description=_l(
+            "Mailed when a participant leaves (after their last event) and six months later. "
+            "Choose none to send no follow-up questionnaires."
+        ),
+    )
+    followup_after_days = IntegerField(
+        _l("Days after the last event before a participant counts as leaving"),
+        validators=[
+            InputRequired(_l("Please give a number of days.")),
+            NumberRange(1, 365, message=_l("Please give a number from 1 to 365.")),
+        ],
+    )
+
+
+class VolunteerWorkForm(FlaskForm):
+    """Hours of voluntary work by a participant of the event or by an organisation."""
+
+    registration = SelectField(_l("Participant"), validators=[Optional()])
+    organisation = StringField(
+        _l("Or an organisation"),
+        description=_l("For work an association did as a whole. Choose or type a name."),
+        validators=[Optional(), Length(max=200)],
+        render_kw={"list": "organisation-names", "autocomplete": "off"},
+    )
+    task = StringField(
+        _l("Task"),
+        validators=[DataRequired(_l("Please say what the work was.")), Length(max=200)],
+        description=_l("For example: setting up the hall, serving coffee, clearing the trail."),
+    )
+    hours = StringField(
+        _l("Hours"),
+        validators=[DataRequired(_l("Please give the hours."))],
+        render_kw={"inputmode": "decimal"},
+    )
+    worked_on = DateField(
+        _l("Date"), validators=[InputRequired(_l("Please give the date as YYYY-MM-DD."))]
+    )
+
+
+def followup_form(items: list, statements: list[str]) -> FlaskForm:
+    """The follow-up questionnaire: a yes or no per result item (fields r_<item>) and the
+    paired survey's statements as the project wrote them (s1, s2, ...)."""
+    yes_no = choices([("yes", _l("Yes")), ("no", _l("No"))])
+
+    class FollowupForm(FlaskForm):
+        def item_answers(self) -> dict:
+            return {item: self[f"r_{item.value}"].data == "yes" for item in items}
+
+        def values(self) -> list[int]:
+            return [int(self[f"s{n}"].data) for n in range(1, len(statements) + 1)]
+
+    for item in items:
+        setattr(
+            FollowupForm,
+            f"r_{item.value}",
+            RadioField(
+                labels.RESULT_ITEM_QUESTIONS[item],
+                choices=yes_no,
+                validators=[InputRequired(_l("Please answer yes or no."))],
+            ),
+        )
+    for n, statement in enumerate(statements, 1):
+        setattr(
+            FollowupForm,
+            f"s{n}",
+            RadioField(
+                statement,
+                choices=SCALE,
+                validators=[InputRequired(_l("Please choose a number from 1 to 5."))],
+            ),
+        )
+    return FollowupForm()

@@ -42,6 +42,7 @@ def surveys(project_id: int):
                 statements=form.statement_list(),
                 is_thl=form.is_thl.data,
                 introduction=form.introduction.data or "",
+                paired=form.paired.data,
             )
         except service.SurveyError as exc:
             error = str(exc)

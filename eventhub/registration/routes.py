@@ -21,7 +21,13 @@ from eventhub.extensions import db, signup_limit
 from eventhub.registration import bp
 from eventhub.web.calendar_links import feed_links
 from eventhub.web.pages import render_event_page
-from eventhub.web.signup_forms import CompanionForm, DetailsForm, LostLinkForm, build_form
+from eventhub.web.signup_forms import (
+    CompanionForm,
+    DetailsForm,
+    LostLinkForm,
+    annex_form_data,
+    build_form,
+)
 
 
 @bp.route("/events/<int:event_id>/register", methods=["POST"])
@@ -29,6 +35,8 @@ from eventhub.web.signup_forms import CompanionForm, DetailsForm, LostLinkForm, 
 def register(event_id: int):
     event = listing.get_public_event(event_id) or abort(404)
     form = build_form(event)
+    if form.asks_for_special_questions(request.form):
+        return render_event_page(event, form)
     if not form.validate_on_submit():
         return render_event_page(event, form, status=422)
     try:
@@ -114,7 +122,9 @@ def manage(token: str):
     if request.method == "POST":
         if not editable:
             abort(409)
-        if form.validate_on_submit():
+        if form.asks_for_special_questions(request.form):
+            pass  # shown again with the questions, nothing saved
+        elif form.validate_on_submit():
             service.update_details(registration, form.signup_data(registration.locale, ""))
             db.session.commit()
             flash(_("Your changes have been saved."), "ok")
@@ -245,4 +255,6 @@ def _current(registration) -> dict:
         "labour_status": registration.labour_status.value if registration.labour_status else "",
     }
     data |= {f"q_{k}": v for k, v in (registration.answers or {}).items()}
+    if registration.event.project is not None and registration.event.project.collects_annex_i:
+        data |= annex_form_data(registration)
     return data

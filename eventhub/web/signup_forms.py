@@ -15,6 +15,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     Field,
+    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -27,6 +28,7 @@ from wtforms.validators import (
     Email,
     InputRequired,
     Length,
+    NumberRange,
     Optional,
     Regexp,
     ValidationError,
@@ -35,6 +37,7 @@ from wtforms.validators import (
 from eventhub.core import labels
 from eventhub.core.models import (
     AgeBand,
+    Education,
     Event,
     EventQuestion,
     Gender,
@@ -42,7 +45,7 @@ from eventhub.core.models import (
     QuestionType,
 )
 from eventhub.core.numbers import parse_id
-from eventhub.core.services import formats, organisations, places
+from eventhub.core.services import annex, formats, organisations, places
 from eventhub.core.services import questions as question_rules
 from eventhub.core.services.signup import Companion, SignupData
 from eventhub.web.forms import MultiCheckboxField, choices
@@ -130,6 +133,49 @@ class DetailsForm(FlaskForm):
     def background_fields(self) -> list[Field]:
         return [f for f in self if f.name in ("gender", "age_band", "labour_status")]
 
+    def annex_fields(self) -> list[Field]:
+        """The ESF+ Annex I questions (projects that collect them)."""
+        return [f for f in self if f.name.startswith("annex_")]
+
+    def special_fields(self) -> list[Field]:
+        """The special-category questions; empty unless the form offers them."""
+        return [f for f in self if f.name.startswith("special_") and f.name != "special_consent"]
+
+    @property
+    def offers_special(self) -> bool:
+        return hasattr(self, "special_consent")
+
+    @property
+    def show_special(self) -> bool:
+        """The special-category questions are shown only once the consent is ticked."""
+        return self.offers_special and bool(self.special_consent.data)
+
+    def asks_for_special_questions(self, posted) -> bool:
+        """The participant pressed "show these questions" (no JavaScript needed): the view
+        shows the form again, nothing is saved."""
+        return self.offers_special and "show_special" in posted
+
+    def _annex_data(self) -> annex.AnnexData | None:
+        if not hasattr(self, "annex_education"):
+            return None
+        return annex.AnnexData(
+            birth_year=self.annex_birth_year.data,
+            education=_enum_or_none(Education, self.annex_education),
+            third_country_national=_yes_no_answer(self.annex_third_country_national),
+            homeless=_yes_no_answer(self.annex_homeless),
+            rural=_yes_no_answer(self.annex_rural),
+        )
+
+    def _special_data(self) -> annex.SpecialData | None:
+        # Without the consent nothing is read, whatever was posted.
+        if not self.show_special:
+            return None
+        return annex.SpecialData(
+            disability=_yes_no_answer(self.special_disability),
+            foreign_background=_yes_no_answer(self.special_foreign_background),
+            minority=_yes_no_answer(self.special_minority),
+        )
+
     def format_fields(self) -> list[Field]:
         """Fields the event's format adds (see eventhub.registration.format_fields)."""
         return [f for f in self if f.name.startswith("fmt_")]
@@ -171,6 +217,8 @@ class DetailsForm(FlaskForm):
             gender=_enum_or_none(Gender, getattr(self, "gender", None)),
             age_band=_enum_or_none(AgeBand, getattr(self, "age_band", None)),
             labour_status=_enum_or_none(LabourStatus, getattr(self, "labour_status", None)),
+            annex=self._annex_data(),
+            special=self._special_data(),
             format_data={
                 f.name.removeprefix("fmt_"): _clean_answer(f.data) for f in self.format_fields()
             },
@@ -205,6 +253,33 @@ def _enum_or_none(enum_cls, field):
     if field is None or not field.data:
         return None
     return enum_cls(field.data)
+
+
+def _yes_no_answer(field) -> bool | None:
+    return {"yes": True, "no": False}.get(field.data or "")
+
+
+def yes_no_value(value: bool | None) -> str | None:
+    """A stored yes/no answer as the form's value."""
+    return None if value is None else ("yes" if value else "no")
+
+
+def annex_form_data(registration) -> dict:
+    """The starting values of the Annex I fields: what this registration answered."""
+    given, special = annex.answers_of(registration)
+    data = {
+        "annex_birth_year": given.birth_year,
+        "annex_education": given.education.value if given.education else "",
+        "annex_third_country_national": yes_no_value(given.third_country_national),
+        "annex_homeless": yes_no_value(given.homeless),
+        "annex_rural": yes_no_value(given.rural),
+    }
+    if special is not None:
+        data["special_consent"] = True
+        data |= {
+            f"special_{name}": yes_no_value(getattr(special, name)) for name in annex.SPECIAL_FIELDS
+        }
+    return data
 
 
 def _question_field(q: EventQuestion, locale: str, condition: str = "") -> Field:
@@ -277,16 +352,18 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
     (questions may be translated). The format's fields are added per request: they may depend on
     other rows (a forum's groups filling up).
     """
-    collects = event.project is not None and event.project.collects_background
+    project = event.project
+    annex_i = project is not None and project.collects_annex_i
+    collects = project is not None and (project.collects_background or annex_i)
     if not isinstance(event, Event):  # a stand-in (a workshop series' common form): no revision
-        cls = _event_form_class(event, base, collects)
+        cls = _event_form_class(event, base, collects, annex_i)
     else:
-        key = (base, event.id, event.updated_at, collects, str(get_locale()))
+        key = (base, event.id, event.updated_at, collects, annex_i, str(get_locale()))
         forms = _caches()["forms"]
         with _cache_lock:
             cls = forms.get(key)
         if cls is None:
-            cls = _event_form_class(event, base, collects)
+            cls = _event_form_class(event, base, collects, annex_i)
             with _cache_lock:
                 forms[key] = cls
     # Where people come from: the municipalities of the event's country, and the places below
@@ -387,7 +464,9 @@ def _companion_named(i: int):
     return check
 
 
-def _event_form_class(event: Event, base: type[DetailsForm], collects: bool) -> type:
+def _event_form_class(
+    event: Event, base: type[DetailsForm], collects: bool, annex_i: bool = False
+) -> type:
     class EventForm(base):  # type: ignore[misc, valid-type]
         pass
 
@@ -435,6 +514,10 @@ def _event_form_class(event: Event, base: type[DetailsForm], collects: bool) -> 
             filters=[_strip],
             description=hint,
         )
+    if annex_i:
+        _add_annex_fields(
+            EventForm, participant=base is DetailsForm or issubclass(base, SignupForm)
+        )
     return EventForm
 
 
@@ -472,6 +555,54 @@ class CompanionForm(FlaskForm):
         validators=[Optional()],
         filters=[_strip],
     )
+
+
+def _yes_no_field(label) -> RadioField:
+    return RadioField(
+        label,
+        choices=choices([("yes", _l("Yes")), ("no", _l("No"))]),
+        validators=[Optional()],
+        filters=[_strip],
+    )
+
+
+def _add_annex_fields(cls: type, *, participant: bool) -> None:
+    """The ESF+ Annex I questions. The special-category ones (and their separate consent) are
+    offered to the participant only, on their own form: an organiser never enters them."""
+    cls.annex_birth_year = IntegerField(
+        _l("Year of birth"),
+        validators=[
+            Optional(),
+            NumberRange(1900, 2100, message=_l("Please enter a year of birth like 1980.")),
+        ],
+        render_kw={"inputmode": "numeric", "autocomplete": "bday-year"},
+    )
+    cls.annex_education = SelectField(
+        _l("Highest education completed"),
+        choices=_optional_choice(labels.EDUCATION_LABELS),
+        validators=[Optional()],
+        filters=[_strip],
+    )
+    cls.annex_third_country_national = _yes_no_field(
+        _l("Are you a citizen of a country outside the EU?")
+    )
+    cls.annex_homeless = _yes_no_field(_l("Are you homeless or without a home of your own?"))
+    cls.annex_rural = _yes_no_field(_l("Do you live in a rural area?"))
+    if not participant:
+        return
+    cls.special_consent = BooleanField(
+        _l(
+            "I agree to answer questions on disability, minority and foreign background. My "
+            "answers are kept apart from my registration and used only in anonymous counts "
+            "for the funder. I can withdraw this consent at any time from my registration "
+            "link."
+        )
+    )
+    cls.special_disability = _yes_no_field(_l("Do you have a disability?"))
+    cls.special_foreign_background = _yes_no_field(
+        _l("Do you have a foreign background (you or both your parents born abroad)?")
+    )
+    cls.special_minority = _yes_no_field(_l("Do you belong to a minority (including the Roma)?"))
 
 
 class LostLinkForm(FlaskForm):

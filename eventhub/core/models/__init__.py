@@ -1,5 +1,15 @@
 """Every model, importable from one place."""
 
+from eventhub.core.models.annex import (
+    AnnexAnswer,
+    Education,
+    FollowupAnswer,
+    FollowupInvitation,
+    FollowupStage,
+    ResultItem,
+    SpecialCategoryAnswer,
+    VolunteerWork,
+)
 from eventhub.core.models.base import (
     Country,
     EventKind,
@@ -40,6 +50,7 @@ from eventhub.core.models.indicators import (
     SurveyInvitation,
     SurveyReceipt,
     SurveyResponse,
+    SurveyStage,
 )
 from eventhub.core.models.jobs import JobLease
 from eventhub.core.models.outbox import OutboxMessage, OutboxStatus
@@ -61,6 +72,15 @@ from eventhub.core.models.user import AuditEntry, User
 from eventhub.core.models.workshops import SeriesEnrolment, WorkshopSeries
 
 __all__ = [
+    "SurveyStage",
+    "VolunteerWork",
+    "SpecialCategoryAnswer",
+    "ResultItem",
+    "FollowupStage",
+    "FollowupInvitation",
+    "FollowupAnswer",
+    "Education",
+    "AnnexAnswer",
     "PUBLIC_STATUSES",
     "AgeBand",
     "AuditEntry",

@@ -6,6 +6,7 @@ that the reason for each lives next to the queries' models (see core.services.in
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -20,10 +21,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.core.db import UTCDateTime, utcnow
+from eventhub.core.models.base import str_enum
 from eventhub.core.models.event import Event
 from eventhub.core.models.people import Attendance
 from eventhub.core.models.places import Organisation
@@ -125,16 +128,32 @@ class SurveyInstrument(db.Model):
     statements: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Only active instruments are sent after events.
     active: Mapped[bool] = mapped_column(default=True)
+    # Asked as a pair instead (before the person's first event and at leaving), each
+    # answer kept with the person so that the change can be measured (services.surveys).
+    paired: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     project: Mapped[Project] = relationship()
 
 
+class SurveyStage(enum.StrEnum):
+    """Which half of a before/after pair a response is."""
+
+    BEFORE = "before"
+    AFTER = "after"
+
+
 class SurveyResponse(db.Model):
-    """One anonymous set of answers to an instrument about an event. No link to a person."""
+    """One set of answers to an instrument about an event.
+
+    Anonymous (no person) when sent after an event. The answers to a *paired* instrument
+    name the person and the stage, once each, so that before and after can be matched."""
 
     __tablename__ = "survey_response"
-    __table_args__ = (Index("ix_survey_response_instrument_event", "instrument_id", "event_id"),)
+    __table_args__ = (
+        Index("ix_survey_response_instrument_event", "instrument_id", "event_id"),
+        UniqueConstraint("instrument_id", "person_id", "stage"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instrument_id: Mapped[int] = mapped_column(
@@ -142,6 +161,8 @@ class SurveyResponse(db.Model):
     )
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    stage: Mapped[SurveyStage | None] = mapped_column(str_enum(SurveyStage, "survey_stage"))
 
     instrument: Mapped[SurveyInstrument] = relationship()
     event: Mapped[Event] = relationship()

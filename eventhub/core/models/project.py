@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Column, Date, ForeignKey, Numeric, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    ForeignKey,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventhub.core.models.base import Country, EventKind, Timestamps, str_enum
@@ -63,6 +74,13 @@ class Project(Timestamps, db.Model):
     # participants' records when one asks for erasure, e.g. a funder's audit trail; empty:
     # none, an erasure takes everything at once. See docs/privacy.md.
     erasure_hold: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # ESF+ Annex I participant data (core.services.annex): asked at signup beside the
+    # background questions, counted once per person with their first participation's data.
+    collects_annex_i: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The Annex I result items the follow-up questionnaires ask (ResultItem values); none:
+    # no follow-up. Mailed this many days after a participant's last event.
+    followup_items: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    followup_after_days: Mapped[int] = mapped_column(default=30, server_default="30")
 
     municipalities: Mapped[list[Municipality]] = relationship(secondary=project_municipality)
     organisations: Mapped[list[Organisation]] = relationship(

@@ -37,7 +37,7 @@ import enum
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -70,6 +70,9 @@ from eventhub.core.models import (
     Country,
     Event,
     EventKind,
+    FollowupAnswer,
+    FollowupInvitation,
+    FollowupStage,
     Gender,
     GuidanceSession,
     GuidanceTopic,
@@ -86,6 +89,7 @@ from eventhub.core.models import (
     ProjectTarget,
     Registration,
     RegistrationStatus,
+    ResultItem,
     SurveyAnswer,
     SurveyInstrument,
     SurveyResponse,
@@ -990,20 +994,20 @@ def survey_results(scope: Scope) -> list[SurveyResult]:
         group = [SurveyResponse.instrument_id] + ([SurveyResponse.event_id] if per_event else [])
         counts = db.session.execute(
             select(*group, func.count())
-            .where(SurveyResponse.event_id.in_(held))
+            .where(SurveyResponse.event_id.in_(held), SurveyResponse.stage.is_(None))
             .group_by(*group)
             .order_by(*group)
         ).all()
         means = db.session.execute(
             select(*group, SurveyAnswer.statement_no, func.avg(cast(SurveyAnswer.value, Float)))
             .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
-            .where(SurveyResponse.event_id.in_(held))
+            .where(SurveyResponse.event_id.in_(held), SurveyResponse.stage.is_(None))
             .group_by(*group, SurveyAnswer.statement_no)
         ).all()
         overall = db.session.execute(
             select(*group, func.avg(cast(SurveyAnswer.value, Float)))
             .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
-            .where(SurveyResponse.event_id.in_(held))
+            .where(SurveyResponse.event_id.in_(held), SurveyResponse.stage.is_(None))
             .group_by(*group)
         ).all()
         statement_means: dict[tuple, dict[int, float]] = {}
@@ -1029,6 +1033,164 @@ def survey_results(scope: Scope) -> list[SurveyResult]:
 def thl_score(mean: float) -> float:
     """A mean answer on the 1-5 scale as a score from 0 to 100."""
     return (mean - 1) / 4 * 100
+
+
+@dataclass
+class SurveyPairs:
+    """A paired instrument's before/after answers: ``pairs`` people answered both."""
+
+    instrument_id: int
+    pairs: int
+    before: float | None = None  # mean score (0-100 for THL, else the 1-5 mean); None: < 5
+    after: float | None = None
+    change: float | None = None  # the mean of each person's change
+
+    @property
+    def shown(self) -> bool:
+        return self.change is not None
+
+
+def survey_pairs(project_ids: tuple[int, ...]) -> list[SurveyPairs]:
+    """Per paired instrument of the projects: the people who answered both before and
+    after, and the change in their score (each person's after minus before, averaged).
+    Nothing but the number of pairs is given below :data:`SURVEY_MIN_ANSWERS`."""
+    per_response = (
+        select(
+            SurveyResponse.instrument_id,
+            SurveyResponse.person_id,
+            SurveyResponse.stage,
+            func.avg(cast(SurveyAnswer.value, Float)).label("mean"),
+        )
+        .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
+        .join(SurveyInstrument, SurveyInstrument.id == SurveyResponse.instrument_id)
+        .where(
+            SurveyInstrument.project_id.in_(project_ids),
+            SurveyInstrument.paired.is_(True),
+            SurveyResponse.person_id.is_not(None),
+        )
+        .group_by(SurveyResponse.instrument_id, SurveyResponse.person_id, SurveyResponse.stage)
+        .subquery()
+    )
+    before = per_response.alias("before")
+    after = per_response.alias("after")
+    rows = db.session.execute(
+        select(
+            SurveyInstrument.id,
+            SurveyInstrument.is_thl_participation,
+            func.count(after.c.person_id),
+            func.avg(before.c.mean),
+            func.avg(after.c.mean),
+            func.avg(after.c.mean - before.c.mean),
+        )
+        .select_from(SurveyInstrument)
+        .outerjoin(
+            before,
+            (before.c.instrument_id == SurveyInstrument.id) & (before.c.stage == "before"),
+        )
+        .outerjoin(
+            after,
+            (after.c.instrument_id == SurveyInstrument.id)
+            & (after.c.person_id == before.c.person_id)
+            & (after.c.stage == "after"),
+        )
+        .where(SurveyInstrument.project_id.in_(project_ids), SurveyInstrument.paired.is_(True))
+        .group_by(SurveyInstrument.id, SurveyInstrument.is_thl_participation)
+        .order_by(SurveyInstrument.id)
+    ).all()
+    results = []
+    for instrument_id, is_thl, pairs, mean_before, mean_after, mean_change in rows:
+        result = SurveyPairs(instrument_id, int(pairs))
+        if pairs >= SURVEY_MIN_ANSWERS:
+            # A change of the mean on the 1-5 scale is 25 points per step on the 0-100 one.
+            scale = (lambda m: thl_score(m)) if is_thl else (lambda m: m)
+            result.before = scale(float(mean_before))
+            result.after = scale(float(mean_after))
+            result.change = float(mean_change) * (25 if is_thl else 1)
+        results.append(result)
+    return results
+
+
+@dataclass
+class FollowupItemResult:
+    item: str
+    yes: int
+    share: float | None  # of the answers
+
+
+@dataclass
+class FollowupResult:
+    """One follow-up stage: questionnaires sent and answered, and the result items; the
+    rate and the items only from :data:`SURVEY_MIN_ANSWERS` answers."""
+
+    stage: str
+    invited: int
+    answered: int
+    response_rate: float | None = None
+    items: list[FollowupItemResult] = field(default_factory=list)
+
+    @property
+    def shown(self) -> bool:
+        return self.response_rate is not None
+
+
+def followup_results(
+    project_ids: tuple[int, ...], date_from: date | None = None, date_to: date | None = None
+) -> list[FollowupResult]:
+    """Per follow-up stage (at leaving, six months later) over the questionnaires sent in
+    the period: how many were sent and answered, and how many answered yes to each result
+    item."""
+    conds = [
+        FollowupInvitation.project_id.in_(project_ids),
+        FollowupInvitation.stage != FollowupStage.BEFORE,
+    ]
+    if date_from:
+        conds.append(FollowupInvitation.queued_at >= datetime.combine(date_from, time(), UTC))
+    if date_to:
+        conds.append(
+            FollowupInvitation.queued_at
+            < datetime.combine(date_to + timedelta(days=1), time(), UTC)
+        )
+    counts = {
+        stage: (int(invited), int(answered or 0))
+        for stage, invited, answered in db.session.execute(
+            select(
+                FollowupInvitation.stage,
+                func.count(),
+                func.count(FollowupInvitation.answered_at),
+            )
+            .where(*conds)
+            .group_by(FollowupInvitation.stage)
+        )
+    }
+    yes = {
+        (stage, item): int(n)
+        for stage, item, n in db.session.execute(
+            select(FollowupInvitation.stage, FollowupAnswer.item, func.count())
+            .join(FollowupAnswer, FollowupAnswer.invitation_id == FollowupInvitation.id)
+            .where(*conds, FollowupAnswer.value.is_(True))
+            .group_by(FollowupInvitation.stage, FollowupAnswer.item)
+        )
+    }
+    items = sorted(
+        {i for ids in db.session.scalars(select(Project.followup_items).where(
+            Project.id.in_(project_ids))) for i in ids or []},
+        key=[r.value for r in ResultItem].index,
+    )  # fmt: skip
+    results = []
+    for stage in (FollowupStage.LEAVING, FollowupStage.SIX_MONTHS):
+        invited, answered = counts.get(stage, (0, 0))
+        result = FollowupResult(stage.value, invited, answered)
+        if answered >= SURVEY_MIN_ANSWERS:
+            result.response_rate = answered / invited
+            result.items = [
+                FollowupItemResult(
+                    item, yes.get((stage, ResultItem(item)), 0),
+                    yes.get((stage, ResultItem(item)), 0) / answered,
+                )
+                for item in items
+            ]  # fmt: skip
+        results.append(result)
+    return results
 
 
 # --- dashboard and report ------------------------------------------------------------------

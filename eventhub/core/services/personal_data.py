@@ -135,6 +135,18 @@ COLUMNS: dict[str, dict[str, Treatment]] = {
         "outcome": _CATEGORY,
         "reason": Keep("a refusal code"),
     },
+    # ESF+ Annex I (core/services/annex.py): categories the indicators count with the first
+    # participation's data; kept on erasure, like the background on the registration, so
+    # the Annex I table stays the same, and naming nobody once the person is anonymised.
+    "annex_answer": {"education": _CATEGORY},
+    "special_category_answer": {},
+    "followup_invitation": {"stage": _CATEGORY, "locale": _LOCALE},
+    "followup_answer": {"item": _CATEGORY},
+    "survey_response": {"stage": _CATEGORY},
+    "survey_answer": {},
+    # Volunteer hours: the hours stay for the payment claim; the task, typed by an organiser
+    # about this person's work, goes.
+    "volunteer_work": {"task": Clear("")},
     "data_request": {
         "status": _CATEGORY,
         "token_hash": Secret(),

@@ -37,7 +37,7 @@ from eventhub.core.models import (
     RegistrationStatus,
     normalise_email,
 )
-from eventhub.core.services import capacity, formats, messages, questions
+from eventhub.core.services import annex, capacity, formats, messages, questions
 from eventhub.core.services.errors import Refused
 
 # The low-level pieces live in eventhub.core.services.signup; they are named here too because
@@ -204,6 +204,7 @@ def _register(
     registration.confirmed_at = utcnow() if status == RegistrationStatus.CONFIRMED else None
     db.session.add(registration)
     db.session.flush()
+    annex.apply(registration, data.annex, data.special)
     group = zip(data.companions, statuses[1:], strict=True)
     for i, (companion, companion_status) in enumerate(group):
         row, row_token = _add_companion(
@@ -506,6 +507,7 @@ def update_details(registration: Registration, data: SignupData) -> None:
     registration.person.phone = data.phone
     _apply_details(registration, data, organisation_for(data.organisation_name))
     db.session.flush()
+    annex.apply(registration, data.annex, data.special)
 
 
 def _apply_details(

@@ -36,6 +36,7 @@ from eventhub.core.models import (
     normalise_email,
 )
 from eventhub.core.services import capacity
+from eventhub.core.services.annex import AnnexData, SpecialData
 from eventhub.core.services.capacity import PLACE_HOLDING, Availability
 from eventhub.core.services.errors import Refused
 from eventhub.core.services.organisations import organisation_named
@@ -81,6 +82,10 @@ class SignupData:
     gender: Gender | None = None
     age_band: AgeBand | None = None
     labour_status: LabourStatus | None = None
+    # ESF+ Annex I answers (projects that collect them); ``special`` only with the separate
+    # consent to special-category questions (see core.services.annex).
+    annex: AnnexData | None = None
+    special: SpecialData | None = None
     # What the event's format asks on top of the common fields (a forum's discussion groups,
     # a hackathon's team), by field name; see eventhub.core.services.formats.
     format_data: dict[str, object] = field(default_factory=dict)

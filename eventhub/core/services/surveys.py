@@ -35,6 +35,7 @@ from eventhub.core.models import (
     SurveyInvitation,
     SurveyReceipt,
     SurveyResponse,
+    SurveyStage,
 )
 from eventhub.core.services.errors import Refused
 from eventhub.core.services.indicators import THL_STATEMENTS
@@ -75,8 +76,17 @@ def validate_statements(statements: list[str], is_thl: bool) -> list[str]:
 
 
 def create_instrument(
-    project: Project, *, name: str, statements: list[str], is_thl: bool, introduction: str = ""
+    project: Project,
+    *,
+    name: str,
+    statements: list[str],
+    is_thl: bool,
+    introduction: str = "",
+    paired: bool = False,
 ) -> SurveyInstrument:
+    """A new instrument. A *paired* one is not sent after each event: it is asked before a
+    person's first event and again when they leave (core.services.followups), and the two
+    answers are matched by person."""
     instrument = SurveyInstrument(
         project_id=project.id,
         name=name.strip(),
@@ -84,6 +94,7 @@ def create_instrument(
         is_thl_participation=is_thl,
         statements=validate_statements(statements, is_thl),
         active=True,
+        paired=paired,
     )
     db.session.add(instrument)
     db.session.flush()
@@ -198,6 +209,41 @@ def submit(token: str, values: list[int]) -> SurveyResponse:
     return response
 
 
+def submit_pair(
+    instrument: SurveyInstrument,
+    *,
+    person_id: int,
+    event_id: int | None,
+    stage: SurveyStage,
+    values: list[int],
+) -> SurveyResponse:
+    """Save one half of a person's before/after pair of a paired instrument: the same
+    statements, kept with the person and the stage (once each), so that
+    indicators.survey_pairs can measure the change. The caller commits."""
+    if len(values) != len(instrument.statements) or not all(1 <= v <= 5 for v in values):
+        raise SurveyError(_("Please answer every statement on the scale from 1 to 5."))
+    if event_id is None:
+        raise SurveyError(_("This survey link is not valid."))
+    answered = select(SurveyResponse.id).where(
+        SurveyResponse.instrument_id == instrument.id,
+        SurveyResponse.person_id == person_id,
+        SurveyResponse.stage == stage,
+    )
+    if db.session.scalar(answered) is not None:
+        raise SurveyError(_("This survey has been answered with this link already. Thank you!"))
+    response = SurveyResponse(
+        instrument_id=instrument.id,
+        event_id=event_id,
+        person_id=person_id,
+        stage=stage,
+        created_at=utcnow().replace(hour=12, minute=0, second=0, microsecond=0),
+        answers=[SurveyAnswer(statement_no=n, value=v) for n, v in enumerate(values, 1)],
+    )
+    db.session.add(response)
+    db.session.flush()
+    return response
+
+
 # --- sending ---------------------------------------------------------------------------------
 
 
@@ -209,8 +255,11 @@ def queue_invitations(max_age_days: int = 14) -> int:
     """
     begin_write(db.session)
     since = utcnow() - timedelta(days=max_age_days)
+    # Paired instruments go out as follow-ups (core.services.followups), not after events.
     active = select(SurveyInstrument.id).where(
-        SurveyInstrument.project_id == Event.project_id, SurveyInstrument.active.is_(True)
+        SurveyInstrument.project_id == Event.project_id,
+        SurveyInstrument.active.is_(True),
+        SurveyInstrument.paired.is_(False),
     )
     rows = db.session.execute(
         select(Registration, Event)
@@ -241,6 +290,7 @@ def queue_invitations(max_age_days: int = 14) -> int:
                     .where(
                         SurveyInstrument.project_id == event.project_id,
                         SurveyInstrument.active.is_(True),
+                        SurveyInstrument.paired.is_(False),
                     )
                     .order_by(SurveyInstrument.id)
                 )
