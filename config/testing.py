@@ -14,3 +14,7 @@ RATELIMIT_STORAGE_URI = "memory://"
 # Passwords hashed cheaply: scrypt's default costs over a second per hash on a busy CI
 # machine, paid at every account made and every sign-in. Production keeps the default.
 PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a hashing method
+# The webhook tests run their receivers on loopback; the SSRF test turns these off.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+WEBHOOK_ALLOW_HTTP_LOOPBACK = True
+WEBHOOK_RETRY_BASE_SECONDS = 1

@@ -27,7 +27,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     observability.init_app(app)
 
     from eventhub.core import db as core_db
-    from eventhub.core.services import formats, outbox
+    from eventhub.core.services import formats, jobs, outbox, webhooks
     from eventhub.web import init_web
 
     db.init_app(app)
@@ -53,6 +53,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
         hackathons,
         health,
         indicators,
+        integrations,
         manage,
         registration,
         workshops,
@@ -73,6 +74,9 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     app.register_blueprint(manage.bp, url_prefix="/organiser")
     app.register_blueprint(door.bp, url_prefix="/door")
     app.register_blueprint(indicators.bp)
+    app.register_blueprint(integrations.bp)
+    # Work done outside requests (run by `flask eventhub worker`): webhook notices.
+    jobs.register_queued(app, "webhooks", webhooks.drain)
     init_web(app)
     if app.config.get("PROXIES"):
         # Behind a reverse proxy the client's address and scheme come from its X-Forwarded-*

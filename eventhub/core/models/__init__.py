@@ -40,6 +40,14 @@ from eventhub.core.models.indicators import (
     SurveyReceipt,
     SurveyResponse,
 )
+from eventhub.core.models.integrations import (
+    ApiToken,
+    DeliveryStatus,
+    EmbedOrigin,
+    IdempotentRequest,
+    Webhook,
+    WebhookDelivery,
+)
 from eventhub.core.models.outbox import OutboxMessage, OutboxStatus
 from eventhub.core.models.people import (
     AgeBand,
@@ -60,13 +68,16 @@ from eventhub.core.models.workshops import WorkshopSeries
 __all__ = [
     "PUBLIC_STATUSES",
     "AgeBand",
+    "ApiToken",
     "AuditEntry",
     "Attendance",
     "Challenge",
     "Country",
+    "DeliveryStatus",
     "DiscussionGroup",
     "DoorDevice",
     "DoorTap",
+    "EmbedOrigin",
     "Event",
     "EventCalendarEntry",
     "EventKind",
@@ -77,6 +88,7 @@ __all__ = [
     "GuidanceSession",
     "GuidanceTopic",
     "Headcount",
+    "IdempotentRequest",
     "ImportBatch",
     "ImportKind",
     "ImportStatus",
@@ -112,6 +124,8 @@ __all__ = [
     "TeamMember",
     "TeamSeeker",
     "User",
+    "Webhook",
+    "WebhookDelivery",
     "WorkshopSeries",
     "normalise_email",
 ]

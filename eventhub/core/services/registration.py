@@ -32,7 +32,7 @@ from eventhub.core.models import (
     RegistrationStatus,
     normalise_email,
 )
-from eventhub.core.services import capacity, formats, messages
+from eventhub.core.services import capacity, formats, messages, webhooks
 
 # The low-level pieces live in eventhub.core.services.signup; they are named here too because
 # callers of register() use them with it.
@@ -172,12 +172,14 @@ def _register(
     notes = formats.after_register(registration, data, created=True)
     if notify:
         messages.registration_received(registration, token)
+    webhooks.emit(webhooks.Action.REGISTRATION_CREATED, event, registration_id=registration.id)
     metrics.registration_made(status.value)
     return SignupResult(Outcome.CREATED, registration, notes, token)
 
 
-def cancel(registration: Registration) -> list[Registration]:
-    """Cancel a registration and give its place to the waiting list at once.
+def cancel(registration: Registration, *, notify: bool = True) -> list[Registration]:
+    """Cancel a registration and give its place to the waiting list at once. With
+    ``notify`` False the person is sent no receipt (an integration tells them itself).
 
     Returns the registrations promoted. The caller commits.
     """
@@ -188,7 +190,11 @@ def cancel(registration: Registration) -> list[Registration]:
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = utcnow()
     db.session.flush()
-    messages.cancellation_receipt(registration)
+    if notify:
+        messages.cancellation_receipt(registration)
+    webhooks.emit(
+        webhooks.Action.REGISTRATION_CANCELLED, registration.event, registration_id=registration.id
+    )
     return fill_from_waitlist(registration.event)
 
 
@@ -225,6 +231,7 @@ def fill_from_waitlist(event: Event) -> list[Registration]:
     db.session.flush()
     for registration in promoted:
         messages.promoted(registration)
+        webhooks.emit(webhooks.Action.REGISTRATION_PROMOTED, event, registration_id=registration.id)
     return promoted
 
 
@@ -290,6 +297,9 @@ def update_details(registration: Registration, data: SignupData) -> None:
     registration.person.phone = data.phone
     _apply_details(registration, data, organisation_for(data.organisation_name))
     db.session.flush()
+    webhooks.emit(
+        webhooks.Action.REGISTRATION_CHANGED, registration.event, registration_id=registration.id
+    )
 
 
 def _apply_details(
