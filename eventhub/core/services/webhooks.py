@@ -44,6 +44,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from eventhub.core.db import begin_write, utcnow
 from eventhub.core.models import (
@@ -288,15 +289,19 @@ def _claim_hooks(limit: int) -> list[int]:
     now = utcnow()
     db.session.rollback()
     begin_write(db.session)
+    # A hook is due when its oldest queued delivery is: later ones wait behind it.
+    queued = aliased(WebhookDelivery)
     head = (
-        select(func.min(WebhookDelivery.id))
-        .where(
-            WebhookDelivery.webhook_id == Webhook.id,
-            WebhookDelivery.status == DeliveryStatus.QUEUED,
-        )
+        select(func.min(queued.id))
+        .where(queued.webhook_id == Webhook.id, queued.status == DeliveryStatus.QUEUED)
+        .correlate(Webhook)
         .scalar_subquery()
     )
-    due = exists().where(WebhookDelivery.id == head, WebhookDelivery.next_attempt_at <= now)
+    due = (
+        exists()
+        .where(WebhookDelivery.id == head, WebhookDelivery.next_attempt_at <= now)
+        .correlate(Webhook)
+    )
     hooks = db.session.scalars(
         select(Webhook)
         .where(
