@@ -3,7 +3,8 @@ embedding settings with the snippets to copy."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -59,7 +60,10 @@ def snippets(project: Project) -> dict[str, str]:
     whose link is what visitors without JavaScript get), and the framed list."""
     listing = external_url("integrations.embed_list", code=project.code)
     script = external_url("integrations.widget_js")
-    name = _("Upcoming events: %(name)s", name=project.name)
+    # In the project's language: the snippet goes on its sites, not the organiser's screen.
+    language = project.language if project.language in current_app.config["LANGUAGES"] else None
+    with force_locale(language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        name = _("Upcoming events: %(name)s", name=project.name)
     widget = (
         f'<eventhub-events project="{project.code}">'
         f'<a href="{listing}" target="_blank" rel="noopener">{name}</a>'
