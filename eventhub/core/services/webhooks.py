@@ -43,8 +43,9 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import event as sa_event
 from sqlalchemy import exists, func, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from eventhub.core.db import begin_write, utcnow
 from eventhub.core.models import (
@@ -92,10 +93,7 @@ def emit(action: Action, event: Event, *, registration_id: int | None = None, **
     for it, in the current transaction. Returns how many were queued."""
     if event.project_id is None:
         return 0
-    hooks = db.session.scalars(
-        select(Webhook).where(Webhook.project_id == event.project_id, Webhook.active.is_(True))
-    ).all()
-    wanted = [h for h in hooks if action.value in h.actions]
+    wanted = [(i, a) for i, a in _active_hooks(event.project_id) if action.value in a]
     if not wanted:
         return 0
     payload: dict = {
@@ -108,9 +106,38 @@ def emit(action: Action, event: Event, *, registration_id: int | None = None, **
     if registration_id is not None:
         payload["registration_id"] = registration_id
     payload.update(ids)
-    for hook in wanted:
-        db.session.add(WebhookDelivery(webhook_id=hook.id, action=action.value, payload=payload))
+    for hook_id, _actions in wanted:
+        db.session.add(WebhookDelivery(webhook_id=hook_id, action=action.value, payload=payload))
     return len(wanted)
+
+
+_CACHE = "webhooks_by_project"
+
+
+def _active_hooks(project_id: int) -> list[tuple[int, list]]:
+    """The project's active hooks (id, actions), read once per transaction: a door upload
+    of many taps, or a waiting list promoted at once, asks once, not once a change."""
+    cache = db.session.info.setdefault(_CACHE, {})
+    if project_id not in cache:
+        cache[project_id] = [
+            (hook_id, list(actions))
+            for hook_id, actions in db.session.execute(
+                select(Webhook.id, Webhook.actions).where(
+                    Webhook.project_id == project_id, Webhook.active.is_(True)
+                )
+            )
+        ]
+    return cache[project_id]
+
+
+def _forget_hooks(session: Session, *_args) -> None:
+    session.info.pop(_CACHE, None)
+
+
+# A new transaction reads the hooks again (another request may have added or turned off one).
+for _name in ("after_commit", "after_soft_rollback"):
+    if not sa_event.contains(Session, _name, _forget_hooks):
+        sa_event.listen(Session, _name, _forget_hooks)
 
 
 # --- hooks -------------------------------------------------------------------------------
@@ -133,6 +160,7 @@ def create(user: User, project: Project, url: str, actions: list[Action]) -> Web
     )
     db.session.add(hook)
     db.session.flush()
+    _forget_hooks(db.session())
     audit.record("webhook_created", obj=hook, user=user, project_id=project.id)
     return hook
 
@@ -142,6 +170,7 @@ def delete(user: User, hook: Webhook) -> None:
     audit.record("webhook_deleted", obj=hook, user=user, project_id=hook.project_id)
     db.session.delete(hook)
     db.session.flush()
+    _forget_hooks(db.session())
 
 
 def set_active(user: User, hook: Webhook, active: bool) -> None:
@@ -152,6 +181,7 @@ def set_active(user: User, hook: Webhook, active: bool) -> None:
     if active:
         hook.disabled_reason = None
     db.session.flush()
+    _forget_hooks(db.session())
     audit.record(
         "webhook_enabled" if active else "webhook_disabled",
         obj=hook,
