@@ -501,3 +501,43 @@ def test_every_documented_write_response_is_what_the_server_returns(client, worl
             assert response.mimetype in content, (url, response.mimetype)
             schema = content[response.mimetype]["schema"]
             schema_validator(document, schema).validate(response.json)
+
+
+def test_one_key_sent_at_once_from_several_threads_makes_one_event(app, client, world):
+    """A client retrying before its first request has answered: the requests race, one
+    event is made, and every answer is that event's."""
+    import threading
+
+    app.config["MAIL_DELIVERY"] = "worker"
+    token = make_token(client, world["kanto"])
+    before = db.session.scalar(db.select(db.func.count()).select_from(Event))
+    clients = [app.test_client() for _ in range(4)]
+    start = threading.Barrier(len(clients))
+    answers: list = []
+    lock = threading.Lock()
+    body = {"title": "Kilpa", "kind": "training", **times()}
+
+    def send(c) -> None:
+        start.wait()
+        try:
+            response = c.post(
+                "/api/v1/manage/events",
+                json=body,
+                headers=auth(token, **{"Idempotency-Key": "race-1"}),
+            )
+            outcome = (response.status_code, response.get_json().get("id"))
+        except Exception as exc:  # noqa: BLE001 - any exception is a failure to report
+            outcome = (repr(exc), None)
+        with lock:
+            answers.append(outcome)
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(answers) == 4
+    assert {status for status, _id in answers} == {201}, answers
+    assert len({event_id for _status, event_id in answers}) == 1
+    db.session.rollback()  # read afresh, after the threads' commits
+    assert db.session.scalar(db.select(db.func.count()).select_from(Event)) == before + 1

@@ -106,8 +106,10 @@ def post(who: Caller, work: Callable[[], Answer]) -> Response:
     if kept is not None:
         return kept
     answer = work()
-    api_tokens.keep_answer(who.token, key, fingerprint, answer.status, answer.body, answer.location)
     try:
+        api_tokens.keep_answer(
+            who.token, key, fingerprint, answer.status, answer.body, answer.location
+        )
         db.session.commit()
     except IntegrityError:
         # The same key was being used at the same time and that request committed first:
