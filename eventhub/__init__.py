@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +76,10 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     app.register_blueprint(door.bp, url_prefix="/door")
     app.register_blueprint(indicators.bp)
     app.register_blueprint(integrations.bp)
-    # Work done outside requests (run by `flask eventhub worker`): webhook notices.
+    # Work done outside requests (run by `flask eventhub worker`): webhook notices, and the
+    # hourly clean-up of old deliveries and idempotency answers.
     jobs.register_queued(app, "webhooks", webhooks.drain)
+    jobs.register_periodic(app, "integrations-cleanup", timedelta(hours=1), webhooks.clean_up)
     init_web(app)
     if app.config.get("PROXIES"):
         # Behind a reverse proxy the client's address and scheme come from its X-Forwarded-*

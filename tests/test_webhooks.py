@@ -324,11 +324,35 @@ def test_another_projects_manager_sees_no_hook(app, client, kanto, receiver):
     )
 
 
-def test_the_webhook_job_is_registered(app):
+def test_the_jobs_are_registered(app):
     from eventhub.core.services import jobs
 
-    assert [w.name for w in jobs.queued_work()] == ["webhooks"]
-    assert jobs.queued_work()[0].drain is webhooks.drain
+    # Other parts register jobs of their own beside these.
+    assert ("webhooks", webhooks.drain) in [(w.name, w.drain) for w in jobs.queued_work()]
+    periodic = [(j.name, j.run) for j in jobs.periodic_jobs()]
+    assert ("integrations-cleanup", webhooks.clean_up) in periodic
+
+
+def test_the_cleanup_keeps_a_month_of_log_and_a_day_of_answers(client, kanto, receiver):
+    from eventhub.core.models import IdempotentRequest
+
+    add_hook(client, kanto, receiver.url, ["registration.created"])
+    event = factories.event(project=kanto, capacity=None)
+    db.session.commit()
+    token = make_token(client, kanto)
+    for n in range(3):
+        add(client, token, event.id, key=f"k{n}", email=f"p{n}@example.fi")
+    receiver.answers = [200, 200, 500]
+    webhooks.drain(10)
+    old, recent, failing = db.session.scalars(db.select(WebhookDelivery).order_by("id")).all()
+    old.created_at = failing.created_at = utcnow() - timedelta(days=31)
+    answers = db.session.scalars(db.select(IdempotentRequest).order_by("id")).all()
+    answers[0].created_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+    assert webhooks.clean_up() == ("1 old webhook deliveries and 1 idempotency answers removed")
+    left = db.session.scalars(db.select(WebhookDelivery.id).order_by("id")).all()
+    assert left == [recent.id, failing.id]  # the log keeps what did not arrive
+    assert [a.key for a in db.session.scalars(db.select(IdempotentRequest))] == ["k1", "k2"]
 
 
 def test_a_registration_without_hooks_writes_no_delivery(client, kanto):

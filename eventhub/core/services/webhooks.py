@@ -43,6 +43,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import event as sa_event
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -56,7 +57,7 @@ from eventhub.core.models import (
     Webhook,
     WebhookDelivery,
 )
-from eventhub.core.services import access, audit
+from eventhub.core.services import access, api_tokens, audit
 from eventhub.core.services.errors import Refused
 from eventhub.extensions import db
 
@@ -276,6 +277,28 @@ def check_target(url: str) -> list[str]:
         ):
             raise WebhookRefused(_("Please give an address starting with https://."))
     return addresses
+
+
+# --- keeping the tables small ------------------------------------------------------------
+
+KEEP_LOG = timedelta(days=30)
+
+
+def clean_up() -> str:
+    """The ``integrations-cleanup`` periodic job: delivered notices older than 30 days leave
+    the delivery log, and answers kept for idempotency keys older than a day are dropped."""
+    db.session.rollback()
+    begin_write(db.session)
+    result = db.session.execute(
+        sql_delete(WebhookDelivery).where(
+            WebhookDelivery.status == DeliveryStatus.DELIVERED,
+            WebhookDelivery.created_at < utcnow() - KEEP_LOG,
+        )
+    )
+    deliveries = int(getattr(result, "rowcount", 0) or 0)
+    answers = api_tokens.forget_old_answers()
+    db.session.commit()
+    return f"{deliveries} old webhook deliveries and {answers} idempotency answers removed"
 
 
 # --- delivering --------------------------------------------------------------------------
