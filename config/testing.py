@@ -9,6 +9,7 @@ MAIL_RETRY_BASE_SECONDS = 1
 # Tests sign in many times from one address; the rate-limit test sets its own limit.
 LOGIN_RATE_LIMIT = "10000 per minute"
 SIGNUP_RATE_LIMIT = "100000 per minute"  # races of many signups from one test address
+API_TOKEN_RATE_LIMIT = "100000 per minute"  # noqa: S105 - a rate; the API limit test sets its own
 # Each test's app counts its own limits; tests/test_limits.py checks the shared stores.
 RATELIMIT_STORAGE_URI = "memory://"
 # Passwords hashed cheaply: scrypt's default costs over a second per hash on a busy CI

@@ -226,7 +226,12 @@ def _ok(description: str, schema: str) -> dict[str, Any]:
 
 
 def _id(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+    }
 
 
 def _operation(
@@ -252,6 +257,7 @@ def _operation(
             **responses,
             "401": _problem("No token, or a token that does not work (revoked)."),
             "403": _problem("The token lacks the permission."),
+            "429": _problem("Too many requests with this token; slow down."),
         },
     }
     if post:
