@@ -589,3 +589,10 @@ def test_the_write_api_never_answers_a_server_error(app, client, world):
                 case.validate_response(case.call(), checks=checks)  # noqa: B023 - run at once
 
             call()
+
+
+def test_a_wrong_method_says_which_ones_the_address_takes(client, world):
+    token = make_token(client, world["kanto"])
+    response = client.put(f"/api/v1/manage/events/{world['mine'].id}", headers=auth(token))
+    assert response.status_code == 405
+    assert "GET, PATCH" in response.json["detail"]
