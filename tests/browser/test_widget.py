@@ -173,3 +173,27 @@ def test_a_site_that_is_not_allowed_gets_no_data(site, pages, host):
     refused = [e for e in pages.console_errors if "CORS" in e or "blocked" in e]
     assert refused, pages.console_errors
     pages.console_errors.clear()
+
+
+def test_an_organiser_adds_a_webhook_and_reads_its_log_in_finnish(site, pages):
+    """The integrations and webhook pages, keyboard-free checks: axe-core, no English left,
+    no sideways scrolling at 360 px."""
+    page = pages.open("fi", viewport=PHONE)
+    page.goto("/login")
+    page.get_by_label(t(site, "fi", "Email"), exact=True).fill(ORGANISER_EMAIL)
+    page.get_by_label(t(site, "fi", "Password"), exact=True).fill(ORGANISER_PASSWORD)
+    page.get_by_role("button", name=t(site, "fi", "Sign in"), exact=True).click()
+    page.goto("/organiser/projects/")
+    page.get_by_role("link", name="KYLA").click()
+    page.get_by_role(
+        "link", name=t(site, "fi", "Integrations: API tokens, webhooks, events on other sites")
+    ).click()
+    data = (site.project_name, "https://", "http://127.0.0.1", "KYLA", "eventhub-events")
+    pages.check(page, "integrations", "fi", data=data)
+    page.get_by_label(t(site, "fi", "Address"), exact=True).fill("http://127.0.0.1:9/hook")
+    page.get_by_label(t(site, "fi", "An event is published")).check()
+    page.get_by_role("button", name=t(site, "fi", "Add the webhook")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(t(site, "fi", "Webhook"))
+    secret = page.locator("[data-secret]").inner_text()
+    assert secret.startswith("whsec_")
+    pages.check(page, "webhook", "fi", data=(*data, secret))
