@@ -360,3 +360,86 @@ def test_a_registration_without_hooks_writes_no_delivery(client, kanto):
     db.session.commit()
     signup(client, event.id)
     assert db.session.scalar(db.select(db.func.count()).select_from(WebhookDelivery)) == 0
+
+
+def test_a_refused_change_sends_nothing(client, kanto, receiver):
+    """Notices are part of the change's transaction: a refused registration leaves none."""
+    add_hook(client, kanto, receiver.url, ["registration.created"])
+    event = factories.event(project=kanto, capacity=1)
+    db.session.commit()
+    token = make_token(client, kanto)
+    assert add(client, token, event.id, email="a@example.fi").status_code == 201
+    assert add(client, token, event.id, email="b@example.fi").status_code == 409  # full
+    assert db.session.scalar(db.select(db.func.count()).select_from(WebhookDelivery)) == 1
+
+
+def test_two_workers_draining_at_once_send_each_notice_once_in_order(app, client, kanto):
+    """Two workers at once: each hook is held by one of them at a time, so every notice
+    arrives once and each hook's in order of creation."""
+    first, second = Receiver(), Receiver()
+    try:
+        add_hook(client, kanto, first.url, ["registration.created"])
+        add_hook(client, kanto, second.url, ["registration.created"])
+        event = factories.event(project=kanto, capacity=None)
+        db.session.commit()
+        token = make_token(client, kanto)
+        for n in range(15):
+            add(client, token, event.id, email=f"p{n}@example.fi")
+        app.config["MAIL_DELIVERY"] = "worker"
+        start = threading.Barrier(2)
+        errors: list = []
+
+        def worker() -> None:
+            with app.app_context():
+                start.wait()
+                try:
+                    while webhooks.drain(4):
+                        pass
+                except Exception as exc:  # noqa: BLE001 - reported below
+                    errors.append(exc)
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert errors == []
+        for receiver in (first, second):
+            ids = [int(r["headers"]["X-Eventhub-Delivery"]) for r in receiver.received]
+            assert len(ids) == 15 and ids == sorted(ids) and len(set(ids)) == 15
+    finally:
+        first.close()
+        second.close()
+
+
+def test_https_receivers_must_show_a_valid_certificate(client, kanto, tmp_path):
+    """The connection goes to the address checked but verifies the certificate for the
+    hook's host name: a self-signed receiver gets nothing, and the log says why."""
+    import ssl
+    import subprocess
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    receiver = Receiver()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    receiver.server.socket = context.wrap_socket(receiver.server.socket, server_side=True)
+    try:
+        https_url = receiver.url.replace("http://", "https://")
+        assert add_hook(client, kanto, https_url, ["registration.created"]).status_code == 303
+        event = factories.event(project=kanto, capacity=None)
+        db.session.commit()
+        add(client, make_token(client, kanto), event.id)
+        webhooks.drain(10)
+        delivery = db.session.scalars(db.select(WebhookDelivery)).one()
+        assert receiver.accepted() == []
+        assert delivery.status == DeliveryStatus.QUEUED and delivery.attempts == 1
+        assert "CERTIFICATE_VERIFY_FAILED" in delivery.last_error
+    finally:
+        receiver.close()
