@@ -120,7 +120,9 @@ def _message(exc: HTTPException) -> str:
     allowed = [m for m in getattr(exc, "valid_methods", None) or () if m not in ("HEAD", "OPTIONS")]
     if exc.code == 405 and allowed and allowed != ["GET"]:
         # The token routes take other methods than GET.
-        return _("This address answers only %(methods)s requests.", methods=", ".join(allowed))
+        return _(
+            "This address answers only %(methods)s requests.", methods=", ".join(sorted(allowed))
+        )
     make = MESSAGES.get(exc.code or 500)
     return make() if make else (exc.description or _error_name(exc.code or 500))
 

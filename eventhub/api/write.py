@@ -29,6 +29,7 @@ from eventhub.core.services import (
 from eventhub.core.services.api_tokens import Caller, Scope
 from eventhub.core.services.errors import Refused
 from eventhub.core.services.events import NonexistentLocalTime
+from eventhub.core.services.registration import Outcome
 from eventhub.core.services.signup import Placement, RegistrationRefused, SignupData
 from eventhub.extensions import db
 from eventhub.urls import external_url
@@ -163,7 +164,8 @@ def list_registrations(event_id: int):
     rows = db.session.scalars(
         db.select(Registration).where(Registration.event_id == event.id).order_by(Registration.id)
     ).all()
-    return _json({"items": [registration_json(r) for r in rows]})
+    present = attendance.attended_registration_ids(event.id)
+    return _json({"items": [registration_json(r, r.id in present) for r in rows]})
 
 
 @bp.route("/manage/registrations/<int:registration_id>", methods=["GET"])
@@ -206,7 +208,7 @@ def add_registration(event_id: int):
             )
         except RegistrationRefused as refused:
             raise ApiError(409, refusal_message(refused.reason.value)) from None
-        created = result.outcome == registrations_admin.registration.Outcome.CREATED
+        created = result.outcome == Outcome.CREATED
         reg = result.registration
         return Answer(201 if created else 200, registration_json(reg), _registration_url(reg))
 
@@ -309,9 +311,11 @@ def managed_event(event: Event) -> dict[str, Any]:
     }
 
 
-def registration_json(reg: Registration) -> dict[str, Any]:
+def registration_json(reg: Registration, present: bool | None = None) -> dict[str, Any]:
     """A registration, for tokens allowed to read registrations (personal data: name and
-    email, as the organiser's own list shows)."""
+    email, as the organiser's own list shows). ``present``: known already (a list)."""
+    if present is None:
+        present = reg.id in attendance.attended_registration_ids(reg.event_id)
     return {
         "id": reg.id,
         "event_id": reg.event_id,
@@ -319,7 +323,7 @@ def registration_json(reg: Registration) -> dict[str, Any]:
         "name": reg.person.name,
         "email": reg.person.email,
         "created_at": reg.created_at.isoformat(),
-        "present": reg.id in attendance.attended_registration_ids(reg.event_id),
+        "present": present,
     }
 
 
