@@ -28,6 +28,7 @@ class HostSite:
 
     def __init__(self):
         self.html = ""
+        self.policy = ""
         host = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -36,6 +37,8 @@ class HostSite:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
+                if host.policy:
+                    self.send_header("Content-Security-Policy", host.policy)
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -95,12 +98,18 @@ def test_a_visitor_finds_an_event_in_the_widget_and_registers(site, pages, host,
     widget, iframe = copy_snippets(site, pages, host.origin)
     assert widget.count("<script") == 1 and "<eventhub-events" in widget
     host.show(widget)
+    # A municipality's strict policy: scripts and data from eventhub only, no inline styles.
+    host.policy = (
+        f"default-src 'none'; script-src {site.url}; connect-src {site.url}; "
+        "style-src 'self'; img-src 'self'"
+    )
 
     page = pages.open("fi", viewport=PHONE)
     page.goto(host.origin)
     element = page.locator("eventhub-events")
     link = element.get_by_role("link", name=title)
     expect(link).to_be_visible()
+    assert link.evaluate("a => getComputedStyle(a).fontWeight") == "600"  # its own styles
     expect(element.locator("li", has_text=title)).to_contain_text("7")
     expect(element.get_by_role("heading")).to_have_text(
         t(site, "fi", "Upcoming events: %(name)s", name=site.project_name)
@@ -134,6 +143,7 @@ def test_a_visitor_finds_an_event_in_the_widget_and_registers(site, pages, host,
 
     # The frame snippet shows the same list, framed by an allowed site.
     host.show(iframe)
+    host.policy = ""
     page.goto(host.origin)
     frame = page.frame_locator("iframe")
     expect(frame.get_by_role("link", name=title)).to_be_visible()

@@ -63,9 +63,22 @@
     }
   }
 
+  // A constructed style sheet where the browser has them: a host page's Content Security
+  // Policy without 'unsafe-inline' for styles would refuse a <style> element.
+  function styled(root) {
+    try {
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(STYLE);
+      root.adoptedStyleSheets = [sheet];
+      return [];
+    } catch (e) {
+      var style = el("style");
+      style.textContent = STYLE;
+      return [style];
+    }
+  }
+
   function render(root, data, fallback) {
-    var style = el("style");
-    style.textContent = STYLE;
     var section = el("section");
     section.setAttribute("aria-label", data.title);
     section.setAttribute("lang", data.language);
@@ -88,7 +101,7 @@
       });
       section.appendChild(list);
     }
-    root.replaceChildren(style, section);
+    root.replaceChildren.apply(root, styled(root).concat([section]));
     if (fallback) fallback.setAttribute("hidden", "");
   }
 
