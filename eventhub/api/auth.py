@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app, jsonify, request
+from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
@@ -51,6 +51,7 @@ def caller(scope: Scope) -> Caller:
     found = api_tokens.caller_for(secret)
     if found is None:
         raise ApiError(401, _("This API token does not work: it is unknown or was revoked."))
+    g.api_token_id = found.token.id  # the audit log names the token beside its manager
     # The use is recorded whatever comes of the request (a refusal rolls its work back).
     db.session.commit()
     if request.method != "GET":
