@@ -130,8 +130,6 @@ def _listing(project: Project) -> dict:
         "language": str(_language()),
         "empty": _("No upcoming events."),
         "new_tab": _("(opens in a new tab)"),
-        "more": _("All events"),
-        "more_url": external_url("events.index"),
         "items": items,
     }
 

@@ -21,7 +21,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
-from eventhub.core.db import utcnow
+from eventhub.core.db import begin_write, utcnow
 from eventhub.core.models import ApiToken, IdempotentRequest, Project, User
 from eventhub.core.services import access, audit, tokens
 from eventhub.core.services.errors import Refused
@@ -125,7 +125,9 @@ def caller_for(secret: str) -> Caller | None:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USE_RESOLUTION:
-        # The caller commits this before the request's own work, which may be refused.
+        # The caller commits this before the request's own work, which may be refused. A GET
+        # began as a reader: on SQLite it becomes a writer first (see core.db.begin_write).
+        begin_write(db.session)
         db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
     return Caller(token, user)
 
