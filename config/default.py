@@ -124,3 +124,17 @@ METRICS_TOKEN = None
 # dependency: pip install 'eventhub[sentry]'.
 SENTRY_DSN = None
 SENTRY_ENVIRONMENT = "production"
+
+# The write API: requests per token (flask-limiter syntax), counted like the other limits.
+API_TOKEN_RATE_LIMIT = "120 per minute; 3000 per hour"  # noqa: S105 - a rate, not a secret
+# Webhooks (eventhub.core.services.webhooks). A hook may point at private or loopback
+# addresses only when the administrator allows it here (an intranet receiver); plain http
+# only to loopback, and only where this is on (development, tests).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+WEBHOOK_ALLOW_HTTP_LOOPBACK = False
+WEBHOOK_TIMEOUT_SECONDS = 10
+# Retries wait base * 2**attempts seconds, capped; a notice is given up three days after it
+# was made (the ones after it in the hook's queue then go on).
+WEBHOOK_RETRY_BASE_SECONDS = 30
+WEBHOOK_RETRY_MAX_SECONDS = 6 * 3600
+WEBHOOK_RETRY_FOR_SECONDS = 3 * 24 * 3600

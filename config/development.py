@@ -10,3 +10,7 @@ DEVELOPMENT = True
 SITE_URL = "http://127.0.0.1:5000"
 # One process serves: its own memory is the only store its limits need.
 RATELIMIT_STORAGE_URI = "memory://"
+
+# Webhooks to a receiver on this machine (http://127.0.0.1:...) while developing.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+WEBHOOK_ALLOW_HTTP_LOOPBACK = True

@@ -29,7 +29,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     observability.init_app(app)
 
     from eventhub.core import db as core_db
-    from eventhub.core.services import data_requests, followups, formats, jobs, outbox
+    from eventhub.core.services import data_requests, followups, formats, jobs, outbox, webhooks
     from eventhub.web import init_web
 
     db.init_app(app)
@@ -55,6 +55,7 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
         hackathons,
         health,
         indicators,
+        integrations,
         manage,
         registration,
         tasks,
@@ -85,6 +86,11 @@ def create_app(overrides: dict[str, Any] | None = None, *, testing: bool = False
     app.register_blueprint(manage.bp, url_prefix="/organiser")
     app.register_blueprint(door.bp, url_prefix="/door")
     app.register_blueprint(indicators.bp)
+    app.register_blueprint(integrations.bp)
+    # Work done outside requests (run by `flask eventhub worker`): webhook notices, and the
+    # hourly clean-up of old deliveries and idempotency answers.
+    jobs.register_queued(app, "webhooks", webhooks.drain)
+    jobs.register_periodic(app, "integrations-cleanup", timedelta(hours=1), webhooks.clean_up)
     init_web(app)
     if app.config.get("PROXIES"):
         # Behind a reverse proxy the client's address and scheme come from its X-Forwarded-*

@@ -21,6 +21,8 @@ PUBLIC_PREFIXES = (
     "/my-data",
     # A follow-up questionnaire opened from the mail by its signed link (no account).
     "/followup/",
+    # The embeddable widget: its script and the public event list it shows.
+    "/embed/",
     # The check-in app's shell, worker and manifest: the same for everyone, no data in them.
     "/door/sw.js", "/door/manifest.webmanifest",
 )  # fmt: skip

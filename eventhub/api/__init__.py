@@ -1,7 +1,14 @@
-"""The read-only JSON API (``/api/v1``), its OpenAPI document, and schema.org JSON-LD."""
+"""The JSON API (``/api/v1``): public events read by anyone, a project's events,
+registrations and attendance written with its API tokens; its OpenAPI document, and
+schema.org JSON-LD."""
 
 from flask import Blueprint
 
-bp = Blueprint("api", __name__)
+from eventhub.extensions import csrf
 
-from eventhub.api import jsonld, routes  # noqa: E402,F401
+bp = Blueprint("api", __name__)
+# Nothing here is authorised by a cookie: the write routes take a bearer token, which a
+# cross-site form cannot send, so there is no request to forge.
+csrf.exempt(bp)
+
+from eventhub.api import jsonld, routes, write  # noqa: E402,F401

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import current_app
 
+from eventhub.api import openapi_write
 from eventhub.api.params import DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_QUERY_LENGTH
 from eventhub.core.models import Country, EventKind
 from eventhub.core.services.capacity import Availability
@@ -331,11 +332,13 @@ def document() -> dict[str, Any]:
         "info": {
             "title": f"{site} API",
             "version": "1.0.0",
-            "description": "Read-only open data about public events: workshops, hackathons, "
+            "description": "Open data about public events: workshops, hackathons, "
             "forums and more. No key is needed and any website may call it (CORS). Unknown or "
             "repeated query parameters are refused with 400 rather than ignored. Each event "
             "also has an iCalendar file (ical_url) and the site offers subscribable feeds "
-            "under /calendar/.",
+            "under /calendar/. Under /manage/ a project's own systems write its events, "
+            "registrations and attendance with an API token (bearer); every POST takes an "
+            "Idempotency-Key.",
         },
         "servers": [{"url": server}],
         "paths": {
@@ -370,6 +373,7 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            **openapi_write.paths(),
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApiDocument",
@@ -381,5 +385,8 @@ def document() -> dict[str, Any]:
                 }
             },
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {
+            "schemas": {**SCHEMAS, **openapi_write.SCHEMAS},
+            "securitySchemes": openapi_write.SECURITY_SCHEMES,
+        },
     }

@@ -12,6 +12,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import RequestRedirect
 
 from eventhub.api import bp, openapi, serialize
+from eventhub.api.auth import ApiError
 from eventhub.api.params import BadParameter, parse_event_query
 from eventhub.compression import gzip_if_accepted
 from eventhub.core.services import capacity, listing, search
@@ -110,13 +111,29 @@ def _error_name(status: int) -> str:
 MESSAGES = {
     404: lambda: _("There is nothing at this address."),
     405: lambda: _("This address only answers GET requests."),
+    429: lambda: _("Too many requests with this API token. Please slow down and try again."),
     500: lambda: _("Something went wrong on our side. Please try again in a moment."),
 }
 
 
 def _message(exc: HTTPException) -> str:
+    allowed = [m for m in getattr(exc, "valid_methods", None) or () if m not in ("HEAD", "OPTIONS")]
+    if exc.code == 405 and allowed and allowed != ["GET"]:
+        # The token routes take other methods than GET.
+        return _(
+            "This address answers only %(methods)s requests.", methods=", ".join(sorted(allowed))
+        )
     make = MESSAGES.get(exc.code or 500)
     return make() if make else (exc.description or _error_name(exc.code or 500))
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    db.session.rollback()
+    response = error_response(exc.status, exc.message, exc.parameter)
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
 
 
 @bp.errorhandler(BadParameter)

@@ -138,6 +138,17 @@ SENTENCES = {
         "%(who)s changed why the project %(project)s keeps records from erasure."
     ),
     "data_requests_expired": _l("%(count)s requests for personal data expired or closed."),
+    "api_token_created": _l("%(who)s made an API token for the project %(project)s."),
+    "api_token_revoked": _l("%(who)s revoked an API token of the project %(project)s."),
+    "webhook_created": _l("%(who)s added a webhook to the project %(project)s."),
+    "webhook_deleted": _l("%(who)s deleted a webhook of the project %(project)s."),
+    "webhook_enabled": _l("%(who)s turned on a webhook of the project %(project)s."),
+    "webhook_disabled": _l("%(who)s turned off a webhook of the project %(project)s."),
+    "webhook_redelivered": _l("%(who)s sent a webhook notice of the project %(project)s again."),
+    "embed_origins_changed": _l(
+        "%(who)s changed the sites that may embed the events of the project %(project)s "
+        "(sites: %(count)s)."
+    ),
 }
 
 # What each kind of object is called in a sentence, read in one query per kind and page.

@@ -128,7 +128,9 @@ def init_web(app: Flask) -> None:
     @app.after_request
     def _headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        if "frame-ancestors" not in response.headers.get("Content-Security-Policy", ""):
+            # A page that names who may frame it (the embeddable list) says so in its CSP.
+            response.headers.setdefault("X-Frame-Options", "DENY")
         if "/organiser" in request.path:
             # Organiser pages and exports hold personal data: no shared or disk caches.
             response.headers.setdefault("Cache-Control", "private, no-store")

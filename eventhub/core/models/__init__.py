@@ -52,6 +52,14 @@ from eventhub.core.models.indicators import (
     SurveyResponse,
     SurveyStage,
 )
+from eventhub.core.models.integrations import (
+    ApiToken,
+    DeliveryStatus,
+    EmbedOrigin,
+    IdempotentRequest,
+    Webhook,
+    WebhookDelivery,
+)
 from eventhub.core.models.jobs import JobLease
 from eventhub.core.models.outbox import OutboxMessage, OutboxStatus
 from eventhub.core.models.people import (
@@ -83,6 +91,7 @@ __all__ = [
     "AnnexAnswer",
     "PUBLIC_STATUSES",
     "AgeBand",
+    "ApiToken",
     "AuditEntry",
     "CalendarFeedBody",
     "Attendance",
@@ -91,9 +100,11 @@ __all__ = [
     "DataRequest",
     "DataRequestStatus",
     "DataRevision",
+    "DeliveryStatus",
     "DiscussionGroup",
     "DoorDevice",
     "DoorTap",
+    "EmbedOrigin",
     "Event",
     "EventCalendarEntry",
     "EventKind",
@@ -104,6 +115,7 @@ __all__ = [
     "GuidanceSession",
     "GuidanceTopic",
     "Headcount",
+    "IdempotentRequest",
     "ImportBatch",
     "JobLease",
     "ImportKind",
@@ -141,6 +153,8 @@ __all__ = [
     "TeamSeeker",
     "User",
     "SeriesEnrolment",
+    "Webhook",
+    "WebhookDelivery",
     "WorkshopSeries",
     "normalise_email",
 ]

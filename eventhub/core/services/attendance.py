@@ -54,7 +54,7 @@ from eventhub.core.models import (
     RegistrationStatus,
     User,
 )
-from eventhub.core.services import access, audit, outbox
+from eventhub.core.services import access, audit, outbox, webhooks
 from eventhub.core.services.errors import Refused
 from eventhub.core.services.events import update_event
 from eventhub.core.services.signup import (
@@ -262,6 +262,7 @@ def add_walk_in(
     db.session.add(attendance)
     db.session.flush()
     audit.record("walk_in_added", event=event, obj=attendance, user=user, with_email=bool(email))
+    webhooks.emit(webhooks.Action.ATTENDANCE_RECORDED, event, attendance_id=attendance.id)
     return WalkInResult(attendance, was_registered=False, repeated=False)
 
 
@@ -289,6 +290,7 @@ def add_headcount(
     db.session.add(headcount)
     db.session.flush()
     audit.record("headcount_added", event=event, obj=headcount, user=user, count=count)
+    webhooks.emit(webhooks.Action.ATTENDANCE_RECORDED, event, headcount_id=headcount.id)
     return headcount
 
 
@@ -702,6 +704,12 @@ def _record_registered(user: User, registration: Registration) -> Attendance:
     attendance.place_id = registration.place_id or attendance.place_id
     attendance.recorded_by_id = user.id
     db.session.flush()
+    webhooks.emit(
+        webhooks.Action.ATTENDANCE_RECORDED,
+        registration.event,
+        registration_id=registration.id,
+        attendance_id=attendance.id,
+    )
     return attendance
 
 

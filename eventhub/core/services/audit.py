@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import g, has_app_context
 from flask_login import current_user
 
 from eventhub.core.models import AuditEntry, Event
@@ -18,9 +19,12 @@ def record(
 ) -> None:
     """Add an entry to the current transaction (it is kept only if the change is).
 
-    ``details`` must hold no personal data beyond ids: the log outlives retention.
+    ``details`` must hold no personal data beyond ids: the log outlives retention. A change
+    made through an API token (``g.api_token_id``, set by the API) names the token too.
     """
     user = user if user is not None else current_user
+    if has_app_context() and g.get("api_token_id") is not None:
+        details = {**details, "api_token_id": g.api_token_id}
     db.session.add(
         AuditEntry(
             user_id=user.id if getattr(user, "is_authenticated", False) else None,

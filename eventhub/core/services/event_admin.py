@@ -21,7 +21,7 @@ from eventhub.core.models import (
     Registration,
     User,
 )
-from eventhub.core.services import audit, capacity, messages
+from eventhub.core.services import audit, capacity, messages, webhooks
 from eventhub.core.services.errors import Refused
 from eventhub.core.services.events import EDITABLE_FIELDS, check_times, update_event
 from eventhub.core.services.registration import ACTIVE, fill_from_waitlist, lock_event
@@ -61,6 +61,8 @@ def save_event(user: User, event: Event, **changes: Any) -> bool:
             raise CapacityBelowTaken(taken)
     significant = update_event(event, **changes)
     audit.record("event_edited", event=event, obj=event, user=user, fields=sorted(changes))
+    if event.status != EventStatus.DRAFT:
+        webhooks.emit(webhooks.Action.EVENT_CHANGED, event)
     fill_from_waitlist(event)
     if significant and event.status != EventStatus.DRAFT:
         for registration in _active_registrations(event):
@@ -82,6 +84,7 @@ def publish(user: User, event: Event, *, past_confirmed: bool = False) -> None:
     if event.status == EventStatus.DRAFT:
         update_event(event, status=EventStatus.PUBLISHED)
         audit.record("event_published", event=event, obj=event, user=user)
+        webhooks.emit(webhooks.Action.EVENT_PUBLISHED, event)
 
 
 def cancel(user: User, event: Event) -> int:
@@ -91,6 +94,7 @@ def cancel(user: User, event: Event) -> int:
         return 0
     update_event(event, status=EventStatus.CANCELLED)
     audit.record("event_cancelled", event=event, obj=event, user=user)
+    webhooks.emit(webhooks.Action.EVENT_CANCELLED, event)
     told = 0
     for registration in _active_registrations(event):
         messages.event_cancelled(registration)

@@ -55,6 +55,7 @@ from eventhub.core.models import (
     Attendance,
     AuditEntry,
     Event,
+    IdempotentRequest,
     ImportBatch,
     ImportStatus,
     OutboxMessage,
@@ -185,6 +186,11 @@ UNLINKED: dict[str, str] = {
     "door_device": "a check-in device of the organisers",
     "login_session": "organisers' sign-ins",
     "rate_limit_counter": "request counts per client address, kept for minutes",
+    "api_token": "a project's API tokens: a label an organiser gave, and the token's hash",
+    "webhook": "a project's webhook: the receiver's address and signing secret",
+    "webhook_delivery": "a notice to a webhook: ids, the action and the time, never a name",
+    "idempotent_request": "what an API POST answered, kept one day for a repeat of it; "
+    "searched for the address and deleted on erasure",
     "data_revision": "a revision counter per kind of reference data (e.g. places), by name",
     "job_lease": "the worker's periodic jobs: a job's name and which worker process holds it",
     "imported_row": "a hash of an imported row and the id it made",
@@ -338,6 +344,19 @@ def _staged_naming(email: str | None) -> list[ImportBatch]:
             select(ImportBatch).where(ImportBatch.status == ImportStatus.STAGED)
         )
         if wanted in json.dumps(batch.staged, ensure_ascii=False).casefold()
+    ]
+
+
+def _stored_answers_naming(email: str | None) -> list[IdempotentRequest]:
+    """Stored answers to API POSTs (kept a day, for a repeat of the request) that hold the
+    address: an API registration's answer names the person."""
+    if not email:
+        return []
+    wanted = normalise_email(email)
+    return [
+        stored
+        for stored in db.session.scalars(select(IdempotentRequest))
+        if wanted in json.dumps(stored.body, ensure_ascii=False).casefold()
     ]
 
 
@@ -614,6 +633,8 @@ def erase(holdings: Holdings, release: Iterable[int] = ()) -> Erasure:
             )  # fmt: skip
         for batch in _staged_naming(holdings.email):
             batch.staged, batch.status, batch.undone_at = {}, ImportStatus.UNDONE, utcnow()
+        for answer in _stored_answers_naming(holdings.email):
+            db.session.delete(answer)
         result.rows += retention.anonymise_persons(Person.id.in_(holdings.person_ids))
     db.session.flush()
     db.session.expire_all()

@@ -37,7 +37,7 @@ from eventhub.core.models import (
     RegistrationStatus,
     normalise_email,
 )
-from eventhub.core.services import annex, capacity, formats, messages, questions
+from eventhub.core.services import annex, capacity, formats, messages, questions, webhooks
 from eventhub.core.services.errors import Refused
 
 # The low-level pieces live in eventhub.core.services.signup; they are named here too because
@@ -218,6 +218,7 @@ def _register(
     notes = formats.after_register(registration, data, created=True)
     if notify:
         messages.registration_received(registration)
+    webhooks.emit(webhooks.Action.REGISTRATION_CREATED, event, registration_id=registration.id)
     metrics.registration_made(status.value)
     return SignupResult(Outcome.CREATED, registration, notes, token)
 
@@ -261,8 +262,9 @@ def _seats(
     return locked, statuses, _companion_rows(locked, person, with_address)
 
 
-def cancel(registration: Registration) -> list[Registration]:
-    """Cancel a registration and give its place to the waiting list at once.
+def cancel(registration: Registration, *, notify: bool = True) -> list[Registration]:
+    """Cancel a registration and give its place to the waiting list at once. With
+    ``notify`` False the person is sent no receipt (an integration tells them itself).
 
     Returns the registrations promoted. The caller commits.
     """
@@ -279,7 +281,11 @@ def cancel(registration: Registration) -> list[Registration]:
             companion.status = RegistrationStatus.CANCELLED
             companion.cancelled_at = utcnow()
     db.session.flush()
-    messages.cancellation_receipt(registration)
+    if notify:
+        messages.cancellation_receipt(registration)
+    webhooks.emit(
+        webhooks.Action.REGISTRATION_CANCELLED, registration.event, registration_id=registration.id
+    )
     return fill_from_waitlist(registration.event)
 
 
@@ -333,6 +339,7 @@ def fill_from_waitlist(event: Event) -> list[Registration]:
         if registration.lead_id in told and not registration.person.email:
             continue  # the mail to the person who signed up names them
         messages.promoted(registration)
+        webhooks.emit(webhooks.Action.REGISTRATION_PROMOTED, event, registration_id=registration.id)
     return promoted
 
 
@@ -508,6 +515,9 @@ def update_details(registration: Registration, data: SignupData) -> None:
     _apply_details(registration, data, organisation_for(data.organisation_name))
     db.session.flush()
     annex.apply(registration, data.annex, data.special)
+    webhooks.emit(
+        webhooks.Action.REGISTRATION_CHANGED, registration.event, registration_id=registration.id
+    )
 
 
 def _apply_details(

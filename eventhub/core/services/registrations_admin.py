@@ -38,7 +38,14 @@ from eventhub.core.models import (
     RegistrationStatus,
     User,
 )
-from eventhub.core.services import attendance, audit, capacity, messages, registration
+from eventhub.core.services import (
+    attendance,
+    audit,
+    capacity,
+    messages,
+    registration,
+    webhooks,
+)
 from eventhub.core.services import questions as question_rules
 from eventhub.core.services.errors import Refused
 from eventhub.core.services.registration import Placement, SignupData, SignupResult
@@ -174,6 +181,7 @@ def approve(user: User, reg: Registration) -> None:
     reg.confirmed_at = utcnow()
     db.session.flush()
     messages.decided(reg)
+    webhooks.emit(webhooks.Action.REGISTRATION_CHANGED, event, registration_id=reg.id)
     audit.record("registration_approved", event=event, obj=reg, user=user)
 
 
@@ -186,6 +194,7 @@ def reject(user: User, reg: Registration) -> list[Registration]:
     reg.status = RegistrationStatus.REJECTED
     db.session.flush()
     messages.decided(reg)
+    webhooks.emit(webhooks.Action.REGISTRATION_CHANGED, event, registration_id=reg.id)
     promoted = registration.fill_from_waitlist(event)
     audit.record(
         "registration_rejected", event=event, obj=reg, user=user, promoted=[r.id for r in promoted]
@@ -215,17 +224,18 @@ def promote(user: User, reg: Registration) -> None:
     reg.confirmed_at = utcnow()
     db.session.flush()
     messages.promoted(reg)
+    webhooks.emit(webhooks.Action.REGISTRATION_PROMOTED, event, registration_id=reg.id)
     audit.record("registration_promoted", event=event, obj=reg, user=user)
 
 
-def cancel_on_behalf(user: User, reg: Registration) -> list[Registration]:
+def cancel_on_behalf(user: User, reg: Registration, *, notify: bool = True) -> list[Registration]:
     """Cancel someone's registration for them (they phoned, or will not come). They get the
     usual cancellation receipt and the place goes to the waiting list. Returns the
     registrations promoted."""
     _locked(reg)
     if reg.status not in registration.ACTIVE:
         raise ActionRefused(_("This registration is not active, so there is nothing to cancel."))
-    promoted = registration.cancel(reg)
+    promoted = registration.cancel(reg, notify=notify)
     audit.record(
         "registration_cancelled_by_organiser",
         event=reg.event,

@@ -1,0 +1,111 @@
+"""The widget's data and framed list over HTTP: only the project's allowed sites get the
+data (CORS) or may frame the list (CSP frame-ancestors); a kind's or a municipality's events;
+the page's language; no cookies; allowed sites set on the integrations page."""
+
+from __future__ import annotations
+
+import pytest
+
+from eventhub.core.models import AuditEntry, EmbedOrigin, EventKind, EventStatus
+from eventhub.extensions import db
+from tests import factories
+from tests.helpers import post_form, sign_in
+
+SITE = "https://www.joensuu.fi"
+
+
+@pytest.fixture
+def kanto(app, client):
+    project = factories.project(code="KANTO", name="Kanto")
+    joensuu = factories.municipality("Joensuu")
+    outokumpu = factories.municipality("Outokumpu")
+    factories.event(title="Työpaja", kind=EventKind.WORKSHOP, project=project, municipality=joensuu,
+                    capacity=8)  # fmt: skip
+    factories.event(title="Koulutus", project=project, municipality=outokumpu, capacity=None)
+    factories.event(title="Luonnos", project=project, status=EventStatus.DRAFT)
+    factories.event(title="Muun hankkeen", project=factories.project(code="OTHER"))
+    factories.user("anne@example.fi", projects=[project])
+    db.session.commit()
+    sign_in(client, "anne@example.fi")
+    page = f"/organiser/projects/{project.id}/integrations"
+    response = post_form(
+        client, f"{page}/embedding", {"origins": f"{SITE}/tapahtumat\nhttp://LOCALHOST:8080"},
+        token_from=page,
+    )  # fmt: skip
+    assert response.status_code == 303
+    return {"project": project, "joensuu": joensuu, "outokumpu": outokumpu}
+
+
+def titles(response) -> list[str]:
+    return [item["title"] for item in response.get_json()["items"]]
+
+
+def test_allowed_sites_are_kept_as_origins_and_audited(kanto):
+    origins = db.session.scalars(db.select(EmbedOrigin.origin).order_by(EmbedOrigin.origin)).all()
+    assert origins == ["http://localhost:8080", SITE]
+    assert "embed_origins_changed" in db.session.scalars(db.select(AuditEntry.action)).all()
+
+
+def test_only_allowed_sites_get_the_data(app, kanto):
+    client = app.test_client()  # a visitor of the other site: no session
+    url = "/embed/KANTO/events.json"
+    allowed = client.get(url, headers={"Origin": SITE})
+    assert allowed.status_code == 200
+    assert allowed.headers["Access-Control-Allow-Origin"] == SITE
+    assert "Origin" in allowed.headers["Vary"]
+    assert sorted(titles(allowed)) == ["Koulutus", "Työpaja"]  # public, this project's only
+    other = client.get(url, headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    assert "Set-Cookie" not in allowed.headers and "Set-Cookie" not in other.headers
+    preflight = client.options(url, headers={"Origin": SITE})
+    assert preflight.headers["Access-Control-Allow-Origin"] == SITE
+
+
+def test_places_left_in_the_page_language(app, kanto):
+    client = app.test_client()  # a visitor of the other site: no session
+    body = client.get("/embed/KANTO/events.json?lang=fi-FI", headers={"Origin": SITE}).get_json()
+    workshop = next(i for i in body["items"] if i["title"] == "Työpaja")
+    assert workshop["seats_left"] == 8 and workshop["places"] == "8 paikkaa jäljellä"
+    assert body["title"] == "Tulevat tapahtumat: Kanto" and body["language"] == "fi"
+    assert workshop["url"].endswith(f"/events/{workshop['id']}")
+    latvian = client.get("/embed/KANTO/events.json?lang=lv", headers={"Origin": SITE}).get_json()
+    assert latvian["title"].startswith("Gaidāmie pasākumi")
+
+
+def test_a_kinds_or_a_municipalitys_events(app, kanto):
+    client = app.test_client()  # a visitor of the other site: no session
+    assert titles(client.get("/embed/KANTO/events.json?kind=workshop")) == ["Työpaja"]
+    outokumpu = kanto["outokumpu"].id
+    assert titles(client.get(f"/embed/KANTO/events.json?municipality={outokumpu}")) == ["Koulutus"]
+    assert client.get("/embed/KANTO/events.json?kind=nope").status_code == 404
+    assert client.get("/embed/NOPE/events.json").status_code == 404
+
+
+def test_the_list_may_be_framed_by_allowed_sites_only(app, kanto):
+    client = app.test_client()  # a visitor of the other site: no session
+    response = client.get("/embed/KANTO/events", headers={"Accept-Language": "et"})
+    assert response.status_code == 200
+    policy = response.headers["Content-Security-Policy"]
+    assert f"frame-ancestors 'self' http://localhost:8080 {SITE}" in policy
+    assert "X-Frame-Options" not in response.headers
+    assert client.get("/events/").headers["X-Frame-Options"] == "DENY"  # every other page
+    page = response.get_data(as_text=True)
+    assert '<html lang="et">' in page and "Työpaja" in page and 'target="_blank"' in page
+    assert "Luonnos" not in page and "Muun hankkeen" not in page
+
+
+def test_a_bad_site_address_is_refused_and_nothing_changes(client, kanto):
+    page = f"/organiser/projects/{kanto['project'].id}/integrations"
+    response = post_form(client, f"{page}/embedding", {"origins": "no address"}, token_from=page)
+    assert response.status_code == 422
+    assert "no address" in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(EmbedOrigin)) == 2
+
+
+def test_the_snippets_are_on_the_project_page(client, kanto):
+    page = client.get(f"/organiser/projects/{kanto['project'].id}/integrations")
+    text = page.get_data(as_text=True)
+    assert "&lt;eventhub-events project=&#34;KANTO&#34;&gt;" in text
+    assert "/embed/widget.js" in text and "&lt;noscript&gt;" in text
+    script = client.get("/embed/widget.js")
+    assert script.status_code == 200 and b"customElements.define" in script.data
