@@ -413,7 +413,12 @@ def test_organisers_see_requests_of_their_projects_only_and_act_on_what_is_kept(
     assert all_indicators() == before
 
     page = m1.get("/organiser/data-requests").get_data(as_text=True)
-    assert f"#{request.id}" in page and reason in page
+    assert f"#{request.id}" in page and reason in page and "a project keeps records" in page
+    # The reference, the dates and the projects; never who asked (the kept records still
+    # hold her name, the page does not show it).
+    assert db.session.get(Person, w.aino.id).name == AINO_NAME
+    assert AINO_NAME not in page and AINO not in page and AINO.lower() not in page
+    assert all(f"<dt>{step}</dt>" in page for step in ("Asked", "Confirmed", "Erased"))
     other = app.test_client()
     sign_in(other, "m3@example.fi")
     page = other.get("/organiser/data-requests")

@@ -5,8 +5,10 @@ SQLAlchemy metadata: every table with a foreign key to ``person`` (registrations
 data requests, whatever a later model adds), then every table with a foreign key to the rows
 found (a registration's team place, discussion group, door taps, survey invitation...), until
 nothing new is found. A row that belongs to another person (it has its own person column,
-naming somebody else, e.g. a companion registered by this person) is not theirs and is not
-followed.
+naming somebody else, e.g. a companion with an address registered by this person) is not
+theirs and is not followed; a companion signed up by name only (no address: they can never
+ask for themselves) goes with the person who signed them up, their person row too when
+nothing else names them.
 
 What each found table holds is declared in :data:`COLUMNS`: every text column (string, text,
 JSON) is either *personal* (emptied on erasure, see :class:`Clear`), *secret* (a hash: never
