@@ -95,12 +95,14 @@ def build(client) -> World:
     answers = {f"q_{meal.id}": "yes", f"q_{which.id}": FREE_TEXT[1]}
     assert signup(client, w.training.id, name=AINO_NAME, email=AINO, phone=AINO_PHONE,
                   accessibility_needs=FREE_TEXT[0], companion_0_name=KAARLO,
-                  companion_1_name=PEKKA_NAME, companion_1_email=PEKKA,
+                  companion_1_name=PEKKA_NAME, companion_1_email=PEKKA, companion_0_age="under_18",
+                  gender="woman", age_band="55_plus", labour_status="unemployed",
                   **answers).status_code == 303  # fmt: skip
-    assert signup(client, w.training.id, name=MAIJA_NAME, email=MAIJA,
+    assert signup(client, w.training.id, name=MAIJA_NAME, email=MAIJA, gender="man",
                   dietary_needs=FREE_TEXT[3]).status_code == 303  # fmt: skip
     assert signup(client, w.hackathon.id, name=LIIS_NAME, email=LIIS, fmt_team_mode="none",
-                  fmt_looking="y", fmt_seeker_note=FREE_TEXT[2]).status_code == 303  # fmt: skip
+                  fmt_looking="y", fmt_seeker_note=FREE_TEXT[2], gender="non_binary",
+                  labour_status="in_education").status_code == 303  # fmt: skip
     url = f"/workshops/series/{w.series.id}"
     whole = client.post(f"{url}/register", data={
         "csrf_token": csrf_token(client, url), "name": LIGA_NAME, "email": LIGA,
@@ -114,6 +116,7 @@ def build(client) -> World:
     aino = db.session.scalar(select(Registration).join(Person).where(Person.email == AINO))
     assert aino.answers == {str(meal.id): "yes", str(which.id): FREE_TEXT[1]}
     assert [c.person.name for c in aino.companions] == [KAARLO, PEKKA_NAME]
+    assert (aino.gender, aino.companions[0].age_band) == ("woman", "under_18")
     assert db.session.scalar(select(TeamSeeker.note)) == FREE_TEXT[2]
     assert db.session.scalar(select(SeriesEnrolment.id)) is not None
 
@@ -130,6 +133,8 @@ def build(client) -> World:
     )  # fmt: skip
     attendance.add_walk_in(w.admin, w.training, OLLI_NAME, email=OLLI)
     attendance.add_walk_in(w.admin, w.sessions[0], "Nimetön Nelli")
+    for event in (w.training, w.hackathon, *w.sessions):
+        attendance.close_event(w.admin, event)
     w.old.ends_on = utcnow().date() - timedelta(days=200)
     w.old.retention_days = 30
     db.session.commit()
@@ -143,6 +148,8 @@ def test_retention_clears_everything_the_participants_gave_and_keeps_every_figur
     # Everything is there before (so the scan below can find it).
     assert {v for v in GONE if rows_naming([v])} == set(GONE)
     before = all_indicators()
+    esf = before[w.old.id].esf  # the ESF+ answers are counted, so keeping them is checked
+    assert (esf["gender"]["woman"], esf["age_band"]["under_18"]) == (1, 1)
     leo_before = rows_naming([LEO, LEO_NAME, LEO_NEEDS])
     assert {t for t, _ in leo_before} == {"person", "registration", "outbox_message"}
 
