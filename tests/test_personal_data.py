@@ -20,6 +20,7 @@ from sqlalchemy import Column, ForeignKey, Integer, Table, Text, select, update
 from eventhub.core.db import utcnow
 from eventhub.core.models import (
     AgeBand,
+    Attendance,
     AuditEntry,
     DataRequest,
     DataRequestStatus,
@@ -367,6 +368,27 @@ def test_corrections_are_saved_and_audited_and_a_taken_address_is_refused(app, m
     )
     assert entry.details == {"fields": ["name", "phone", "email"]}
     assert "Aino Virtanen" in client.get(link).get_data(as_text=True)
+
+
+def test_a_companion_named_elsewhere_too_keeps_their_person_row(app):
+    """A companion without an address goes with the person who signed them up only when
+    nothing else names them: here an organiser also recorded him as a walk-in elsewhere."""
+    w = build()
+    kaarlo = w.r1.companions[0]
+    db.session.add(Attendance(event_id=w.e3.id, person_id=kaarlo.person_id, walk_in_name=COMPANION))
+    db.session.commit()
+    before = all_indicators()
+    found = personal_data.find([w.aino.id], AINO)
+    assert ("person", (kaarlo.person_id,)) not in {
+        (t, pk) for t, pks in found.rows.items() for pk in pks
+    }
+    assert (kaarlo.id,) in found.rows["registration"]  # what she gave about him is hers
+    personal_data.erase(found)
+    db.session.commit()
+    assert all_indicators() == before
+    assert db.session.get(Person, kaarlo.person_id).name == COMPANION
+    assert db.session.get(Registration, kaarlo.id).manage_token_hash.startswith("anonymised-")
+    assert {t for t, _ in rows_naming([COMPANION])} == {"person", "attendance"}
 
 
 def test_a_place_at_an_event_to_come_is_given_back_before_erasure(app, mailbox):
