@@ -12,14 +12,15 @@ nothing else names them.
 
 What each found table holds is declared in :data:`COLUMNS`: every text column (string, text,
 JSON) is either *personal* (emptied on erasure, see :class:`Clear`), *secret* (a hash: never
-exported, ended on erasure), or *kept* with the reason it identifies nobody. :func:`anonymise`
-applies those declarations to rows of one table; it is the one rule of what anonymising
-clears, used both by an erasure on request (the person's rows, :func:`erase`) and by
-retention (a project's rows past its period, ``services.retention``), so a table declared
-here is covered by both. Tables with
+exported, ended on erasure), or *kept* with the reason it identifies nobody. Tables with
 no link to a person that still have columns called like names, addresses or phones, or
 free text, are declared in :data:`UNLINKED` with the reason they hold no participant's data,
 or how they are searched instead (mail by its recipient, staged imports by their content).
+
+:func:`anonymise` applies the declarations to rows of one table: the one rule of what
+anonymising clears, used both by an erasure on request (the person's rows, :func:`erase`)
+and by retention (a project's rows past its period and every row reached from them,
+``services.retention`` with :func:`reached`), so a table declared here is covered by both.
 ``tests/test_personal_data.py`` fails for any table or column a new model adds without a
 declaration, so new personal data cannot slip past the export and the erasure.
 
