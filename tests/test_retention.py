@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Column, ForeignKey, Integer, Table, Text, select
 
 from eventhub.core.db import utcnow
 from eventhub.core.models import (
@@ -187,3 +187,40 @@ def test_a_table_declared_personal_is_cleared_by_retention_and_erasure_alike(app
         assert {t for t, _ in rows_naming(GONE)} == {"team_seeker"}
     finally:
         personal_data.COLUMNS["team_seeker"] = declared
+
+
+def test_a_later_table_of_data_per_project_is_cleared_when_its_project_expires(app):
+    """A table another branch adds (say follow-up answers per person and project) is cleared
+    by retention once declared, for the expired project only, even for a person who still
+    takes part elsewhere."""
+    followup = Table(
+        "x_followup", db.metadata,
+        Column("id", Integer, primary_key=True),
+        Column("person_id", ForeignKey("person.id")),
+        Column("project_id", ForeignKey("project.id")),
+        Column("answer", Text),
+    )  # fmt: skip
+    followup.create(db.engine)
+    try:
+        w = build(app.test_client())
+        maija = db.session.scalar(select(Person.id).where(Person.email == MAIJA))
+        db.session.execute(followup.insert(), [
+            {"person_id": maija, "project_id": w.old.id, "answer": "Työllistyin syksyllä"},
+            {"person_id": maija, "project_id": w.live.id, "answer": "Opiskelen nyt"},
+        ])  # fmt: skip
+        db.session.commit()
+        personal_data.COLUMNS["x_followup"] = {"answer": personal_data.Clear("")}
+        assert personal_data.undeclared() == []
+        before = all_indicators()
+        retention.anonymise_expired()
+        db.session.commit()
+        assert rows_naming(["Työllistyin"]) == set()
+        assert {t for t, _ in rows_naming(["Opiskelen nyt", MAIJA_NAME])} >= {"x_followup"}
+        assert all_indicators() == before
+    finally:
+        personal_data.COLUMNS.pop("x_followup", None)
+        db.session.rollback()
+        db.session.close()
+        followup.drop(db.engine)
+        db.metadata.remove(followup)
+    assert personal_data.undeclared() == []

@@ -6,8 +6,9 @@ A registration is *expired* when its event's project ended more than the project
 rule as an erasure on request. Retention anonymises:
 
 - the expired projects' registrations (companions too: their registrations are at the same
-  events as their lead's) and attendance (walk-ins lose their names), and every row reached
-  from those through foreign keys (door taps, team-search notes, discussion-group choices,
+  events as their lead's) and attendance (walk-ins lose their names), any other row of a
+  person's tables that names an expired event or project itself, and every row reached from
+  those through foreign keys (door taps, team-search notes, discussion-group choices,
   whatever a later table adds): answers, needs and notes are emptied, manage links end;
 - a person whose every registration and attendance is expired, and every row reached from
   them: name, email, phone and calendar-feed secret go (``anonymised_at`` is set). A person
@@ -88,17 +89,13 @@ def anonymise_expired(today: date | None = None) -> RetentionReport:
     still_attending = select(Attendance.person_id).where(
         Attendance.event_id.in_(live_events), Attendance.person_id.is_not(None)
     )
-    rows = personal_data.reached(
-        {
-            "registration": Registration.event_id.in_(expired_events),
-            "attendance": Attendance.event_id.in_(expired_events),
-            "person": and_(
-                Person.id.in_(select(persons.c.person_id)),
-                Person.id.not_in(still_needed),
-                Person.id.not_in(still_attending),
-            ),
-        }
+    roots = _rows_of(expired_events, expired)
+    roots["person"] = and_(
+        Person.id.in_(select(persons.c.person_id)),
+        Person.id.not_in(still_needed),
+        Person.id.not_in(still_attending),
     )
+    rows = personal_data.reached(roots)
     # Mail to them goes too (matched by address, so before the addresses go).
     report.mail = personal_data.delete_mail_to(rows["person"])
     for name, where in rows.items():
@@ -113,3 +110,21 @@ def anonymise_expired(today: date | None = None) -> RetentionReport:
             report.other_rows += changed
     db.session.expire_all()
     return report
+
+
+def _rows_of(events, projects: list[int]) -> dict:
+    """The rows of a person's tables (``personal_data.linked_tables``) that belong to these
+    events or projects by a foreign key of their own: registrations and attendance, and any
+    later table of a person's data per event or per project (so such a table is cleared when
+    its project expires even while the person takes part elsewhere)."""
+    tables = db.metadata.tables
+    roots = {}
+    for name in personal_data.linked_tables():
+        by = [
+            fk.parent.in_(events if fk.column.table.name == "event" else projects)
+            for fk in tables[name].foreign_keys
+            if fk.column.table.name in ("event", "project")
+        ]
+        if by:
+            roots[name] = or_(*by)
+    return roots
