@@ -53,5 +53,6 @@ def retention(dry_run: bool = False) -> str:
     verb = "would be" if dry_run else "were"
     return (
         f"{report.projects} projects past retention: {report.registrations} registrations, "
-        f"{report.walk_ins} walk-ins and {report.persons} persons {verb} anonymised."
+        f"{report.walk_ins} walk-ins and {report.persons} persons {verb} anonymised; "
+        f"other rows cleared: {report.other_rows}; mail to them deleted: {report.mail}."
     )

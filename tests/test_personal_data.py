@@ -20,6 +20,7 @@ from sqlalchemy import Column, ForeignKey, Integer, Table, Text, select, update
 from eventhub.core.db import utcnow
 from eventhub.core.models import (
     AgeBand,
+    Attendance,
     AuditEntry,
     DataRequest,
     DataRequestStatus,
@@ -41,19 +42,20 @@ from eventhub.core.models import (
     TeamSeeker,
 )
 from eventhub.core.services import attendance, data_requests, jobs, personal_data, retention
-from eventhub.core.services import indicators as ind
 from eventhub.core.services import registration as registrations
-from eventhub.core.services.signup import SignupData
+from eventhub.core.services.signup import Companion, SignupData
 from eventhub.extensions import db
 from tests import factories
 from tests.conftest import csrf_token
 from tests.helpers import post_form, sign_in
+from tests.scans import all_indicators, pk, rows_naming
 
 DATA_LINK = re.compile(r"https?://[^\s\"<>]+(/my-data/[A-Za-z0-9_.\-]+)")
 
 AINO = "Aino.Korhonen@example.fi"
 AINO_NAME = "Aino Korhonen"
 AINO_PHONE = "+358 40 123 4567"
+COMPANION = "Kaarlo Korhonen"  # signed up by Aino, without an address of his own
 FREE_TEXT = [
     "Tarvitsen pyörätuolipaikan",
     "Gluteeniton ruokavalio",
@@ -83,7 +85,7 @@ def build() -> World:
     w.m1 = factories.user("m1@example.fi", role=Role.MANAGER, projects=[w.p1])
     w.m3 = factories.user("m3@example.fi", role=Role.MANAGER, projects=[w.p3])
     w.admin = factories.user("admin@example.fi", role=Role.ADMIN)
-    w.e1 = factories.event(title="Kylätalo-ilta", project=w.p1)
+    w.e1 = factories.event(title="Kylätalo-ilta", project=w.p1, max_companions=1)
     w.e2 = factories.event(title="Hankeklinikka", project=w.p2)
     w.e3 = factories.event(title="Verso-kahvila", project=w.p2, capacity=None)
     w.e1.questions.append(EventQuestion(label="Mistä aiheesta haluat puhua?", type="short_text"))
@@ -93,6 +95,7 @@ def build() -> World:
         w.e1, AINO_NAME, AINO, phone=AINO_PHONE, accessibility_needs=FREE_TEXT[0],
         dietary_needs=FREE_TEXT[1], answers={str(q): FREE_TEXT[3]}, gender=Gender.WOMAN,
         age_band=AgeBand.AGE_18_29, organisation_name="Kylätalo ry", municipality_id=joensuu.id,
+        companions=[Companion(name=COMPANION)],
     )  # fmt: skip
     w.r2 = _register(
         w.e2, "Aino K.", AINO.lower(), labour_status=LabourStatus.UNEMPLOYED, gender=Gender.MAN
@@ -105,6 +108,7 @@ def build() -> World:
         event.ends_at = event.starts_at + timedelta(hours=2)
     db.session.flush()
     attendance.check_in(w.m1, w.r1)
+    attendance.check_in(w.m1, w.r1.companions[0])
     attendance.check_in(w.admin, w.r2, via="qr")
     attendance.check_in(w.m1, w.eero)
     attendance.add_walk_in(w.admin, w.e3, AINO_NAME, email=AINO)
@@ -130,14 +134,16 @@ def build() -> World:
 # --- generic views of the database, written apart from the service ---------------------------
 
 
-def _pk(table, row) -> tuple:
-    return tuple(row._mapping[c.name] for c in table.primary_key.columns)
-
-
 def rows_referring_to(person_id: int) -> set[tuple[str, tuple]]:
     """Every row of every table with a foreign key to the person, or to a row found so (their
     registrations and attendance...), repeated until nothing new turns up. Rows owned by
-    another person (their own person column says so) are theirs, not hers."""
+    another person (their own person column says so) are theirs, not hers, unless that
+    person has no address of their own (a companion she signed up by name)."""
+
+    def has_address(owner: int) -> bool:
+        other = db.session.get(Person, owner)
+        return other.email_normalised is not None or other.anonymised_at is not None
+
     found: dict[str, set] = {"person": {person_id}}
     result = {("person", (person_id,))}
     grew = True
@@ -154,44 +160,26 @@ def rows_referring_to(person_id: int) -> set[tuple[str, tuple]]:
                         for f in table.foreign_keys
                         if f.column.table.name == "person"
                     ]
-                    if any(o not in (None, person_id) for o in owners):
+                    if any(o not in (None, person_id) and has_address(o) for o in owners):
                         continue
-                    key = (table.name, _pk(table, row))
+                    key = (table.name, pk(table, row))
                     if key not in result:
                         result.add(key)
                         grew = True
                         if len(key[1]) == 1:
                             found.setdefault(table.name, set()).add(key[1][0])
+    # A companion without an address named in her rows, and nowhere else, is hers too.
+    for name, owner in {
+        (t.name, f.parent.name)
+        for t in db.metadata.sorted_tables
+        for f in t.foreign_keys
+        if f.column.table.name == "person"
+    }:
+        table = db.metadata.tables[name]
+        for row in db.session.execute(select(table).where(table.c[owner] != person_id)):
+            if (name, pk(table, row)) in result and not has_address(row._mapping[owner]):
+                result.add(("person", (row._mapping[owner],)))
     return result
-
-
-def rows_naming(values: list[str]) -> set[tuple[str, tuple]]:
-    """Every row of every table with a text column that holds one of ``values`` (any case)."""
-    wanted = [v.casefold() for v in values]
-    hits = set()
-    for table in db.metadata.sorted_tables:
-        texts = [c for c in table.columns if personal_data.is_text(c)]
-        if not texts:
-            continue
-        for row in db.session.execute(select(table)):
-            for column in texts:
-                value = row._mapping[column.name]
-                if value is None:
-                    continue
-                text = (
-                    json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
-                )
-                if any(w in text.casefold() for w in wanted):
-                    hits.add((table.name, _pk(table, row)))
-    return hits
-
-
-def all_indicators() -> dict:
-    """Every indicator of every project, and of all projects together."""
-    ids = tuple(db.session.scalars(select(Project.id).order_by(Project.id)))
-    figures = {pid: ind.report(ind.Scope(project_ids=(pid,))) for pid in ids}
-    figures["all"] = ind.report(ind.Scope(project_ids=ids))
-    return figures
 
 
 def exported_keys(data: dict) -> set[tuple[str, tuple]]:
@@ -275,9 +263,11 @@ def test_the_export_holds_every_row_that_names_the_participant(app, mailbox):
         "survey_invitation",
         "data_request",
     }
-    assert len(data["records"]["registration"]) == 2 and len(data["records"]["attendance"]) == 3
+    # Her two registrations and the companion's she made, her three participations and his.
+    assert len(data["records"]["registration"]) == 3 and len(data["records"]["attendance"]) == 4
+    assert [p["name"] for p in data["records"]["person"]] == [AINO_NAME, COMPANION]
     # Every row of any table whose text names her (mail, audit...) is in the export.
-    naming = rows_naming([AINO, AINO_NAME, AINO_PHONE, *FREE_TEXT])
+    naming = rows_naming([AINO, AINO_NAME, AINO_PHONE, COMPANION, *FREE_TEXT])
     assert naming and naming <= keys, naming - keys
     assert any(m["kind"] == "confirmation" for m in data["mail"])
     checked_in = {a["action"] for a in data["audit"]}
@@ -314,7 +304,7 @@ def test_erasure_removes_every_trace_and_keeps_every_indicator(app, mailbox):
     assert "Your data has been erased" in done
 
     assert all_indicators() == before
-    assert rows_naming([AINO, AINO_NAME, "Aino K.", AINO_PHONE, *FREE_TEXT]) == set()
+    assert rows_naming([AINO, AINO_NAME, "Aino K.", AINO_PHONE, COMPANION, *FREE_TEXT]) == set()
     assert rows_naming(["Eero Eskola", "Vegaani"]) == eero_before  # nobody else's
     assert client.get(first_manage_link).status_code == 404
     request = db.session.scalar(select(DataRequest))
@@ -380,6 +370,27 @@ def test_corrections_are_saved_and_audited_and_a_taken_address_is_refused(app, m
     assert "Aino Virtanen" in client.get(link).get_data(as_text=True)
 
 
+def test_a_companion_named_elsewhere_too_keeps_their_person_row(app):
+    """A companion without an address goes with the person who signed them up only when
+    nothing else names them: here an organiser also recorded him as a walk-in elsewhere."""
+    w = build()
+    kaarlo = w.r1.companions[0]
+    db.session.add(Attendance(event_id=w.e3.id, person_id=kaarlo.person_id, walk_in_name=COMPANION))
+    db.session.commit()
+    before = all_indicators()
+    found = personal_data.find([w.aino.id], AINO)
+    assert ("person", (kaarlo.person_id,)) not in {
+        (t, pk) for t, pks in found.rows.items() for pk in pks
+    }
+    assert (kaarlo.id,) in found.rows["registration"]  # what she gave about him is hers
+    personal_data.erase(found)
+    db.session.commit()
+    assert all_indicators() == before
+    assert db.session.get(Person, kaarlo.person_id).name == COMPANION
+    assert db.session.get(Registration, kaarlo.id).manage_token_hash.startswith("anonymised-")
+    assert {t for t, _ in rows_naming([COMPANION])} == {"person", "attendance"}
+
+
 def test_a_place_at_an_event_to_come_is_given_back_before_erasure(app, mailbox):
     w = build()
     upcoming = factories.event(title="Tuleva ilta", project=w.p1)
@@ -424,7 +435,12 @@ def test_organisers_see_requests_of_their_projects_only_and_act_on_what_is_kept(
     assert all_indicators() == before
 
     page = m1.get("/organiser/data-requests").get_data(as_text=True)
-    assert f"#{request.id}" in page and reason in page
+    assert f"#{request.id}" in page and reason in page and "a project keeps records" in page
+    # The reference, the dates and the projects; never who asked (the kept records still
+    # hold her name, the page does not show it).
+    assert db.session.get(Person, w.aino.id).name == AINO_NAME
+    assert AINO_NAME not in page and AINO not in page and AINO.lower() not in page
+    assert all(f"<dt>{step}</dt>" in page for step in ("Asked", "Confirmed", "Erased"))
     other = app.test_client()
     sign_in(other, "m3@example.fi")
     page = other.get("/organiser/data-requests")
@@ -440,7 +456,7 @@ def test_organisers_see_requests_of_their_projects_only_and_act_on_what_is_kept(
     released = post_form(m1, f"/organiser/data-requests/{request.id}/release/{w.p1.id}",
                          token_from="/organiser/data-requests")  # fmt: skip
     assert released.status_code == 303
-    assert rows_naming([AINO, AINO_NAME, AINO_PHONE, *FREE_TEXT]) == set()
+    assert rows_naming([AINO, AINO_NAME, AINO_PHONE, COMPANION, *FREE_TEXT]) == set()
     assert db.session.get(DataRequest, request.id).status == DataRequestStatus.ERASED
     assert all_indicators() == before
     actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()

@@ -53,7 +53,7 @@ class ErasureForm(FlaskForm):
 
 # What each table is called on the page; a table added later shows under its own name.
 TABLE_TITLES = {
-    "person": _l("About you"),
+    "person": _l("About you and the companions you signed up by name"),
     "registration": _l("Registrations"),
     "attendance": _l("Participations: check-ins and walk-ins"),
     "team_member": _l("Team places"),

@@ -5,15 +5,22 @@ SQLAlchemy metadata: every table with a foreign key to ``person`` (registrations
 data requests, whatever a later model adds), then every table with a foreign key to the rows
 found (a registration's team place, discussion group, door taps, survey invitation...), until
 nothing new is found. A row that belongs to another person (it has its own person column,
-naming somebody else, e.g. a companion registered by this person) is not theirs and is not
-followed.
+naming somebody else, e.g. a companion with an address registered by this person) is not
+theirs and is not followed; a companion signed up by name only (no address: they can never
+ask for themselves) goes with the person who signed them up, their person row too when
+nothing else names them.
 
 What each found table holds is declared in :data:`COLUMNS`: every text column (string, text,
 JSON) is either *personal* (emptied on erasure, see :class:`Clear`), *secret* (a hash: never
-exported, emptied on erasure), or *kept* with the reason it identifies nobody. Tables with
+exported, ended on erasure), or *kept* with the reason it identifies nobody. Tables with
 no link to a person that still have columns called like names, addresses or phones, or
 free text, are declared in :data:`UNLINKED` with the reason they hold no participant's data,
 or how they are searched instead (mail by its recipient, staged imports by their content).
+
+:func:`anonymise` applies the declarations to rows of one table: the one rule of what
+anonymising clears, used both by an erasure on request (the person's rows, :func:`erase`)
+and by retention (a project's rows past its period and every row reached from them,
+``services.retention`` with :func:`reached`), so a table declared here is covered by both.
 ``tests/test_personal_data.py`` fails for any table or column a new model adds without a
 declaration, so new personal data cannot slip past the export and the erasure.
 
@@ -40,8 +47,12 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    case,
+    cast,
     delete,
     func,
+    literal,
+    null,
     or_,
     select,
     tuple_,
@@ -64,11 +75,16 @@ from eventhub.core.models import (
     Registration,
     normalise_email,
 )
-from eventhub.core.services import retention
 from eventhub.core.services.errors import Refused
 from eventhub.extensions import db
 
 PERSON_TABLE = "person"
+
+# Kept where a column may not be empty: a name nobody can mistake for a person's.
+ANONYMOUS_NAME = ""
+# How an ended secret that may not be empty starts: unique (the row's id follows) and never
+# the SHA-256 of any token, so the link it belonged to stops working.
+ENDED = "anonymised-"
 
 
 @dataclass(frozen=True)
@@ -80,7 +96,11 @@ class Clear:
 
 @dataclass(frozen=True)
 class Secret:
-    """A hash or secret of a link: never exported, ended on erasure (by retention's rule)."""
+    """A hash or secret of a link: never exported; ended when the row is anonymised (set to
+    NULL, or to :data:`ENDED` and the row's id where it may not be empty), unless ``ends`` is
+    False (the link the participant reads the erasure's outcome with)."""
+
+    ends: bool = True
 
 
 @dataclass(frozen=True)
@@ -101,7 +121,7 @@ COLUMNS: dict[str, dict[str, Treatment]] = {
     "person": {
         "email_normalised": Clear(None),
         "email": Clear(None),
-        "name": Clear(retention.ANONYMOUS_NAME),
+        "name": Clear(ANONYMOUS_NAME),
         "phone": Clear(None),
         "locale": _LOCALE,
         "feed_secret": Secret(),
@@ -118,7 +138,7 @@ COLUMNS: dict[str, dict[str, Treatment]] = {
         "locale": _LOCALE,
     },
     "attendance": {
-        "walk_in_name": Clear(retention.ANONYMOUS_NAME),
+        "walk_in_name": Clear(ANONYMOUS_NAME),
         "gender": _CATEGORY,
         "age_band": _CATEGORY,
         "labour_status": _CATEGORY,
@@ -150,7 +170,9 @@ COLUMNS: dict[str, dict[str, Treatment]] = {
     "volunteer_work": {"task": Clear("")},
     "data_request": {
         "status": _CATEGORY,
-        "token_hash": Secret(),
+        # The request's own link: it shows the participant what was erased and kept, and
+        # stops working when the request closes (30 days, services.data_requests).
+        "token_hash": Secret(ends=False),
         "locale": _LOCALE,
         "kept_reasons": Keep("project ids and the project's legal reason, no personal data"),
     },
@@ -299,8 +321,13 @@ def find(person_ids: Iterable[int], email: str | None) -> Holdings:
             stmt = select(*_pk_cols(table)).where(or_(*conditions))
             owner = _person_column(table)
             if owner is not None:
-                # Somebody else's row that points at one of ours (a companion): not theirs.
-                stmt = stmt.where(or_(owner.in_(holdings.person_ids), owner.is_(None)))
+                # Somebody else's row that points at one of ours (a companion with an address
+                # of their own): theirs, not followed. A companion without an address can
+                # never ask for themselves; what the person gave about them goes with the
+                # person's own rows.
+                stmt = stmt.where(
+                    or_(owner.in_(holdings.person_ids), owner.is_(None), owner.in_(_addressless))
+                )
             found = [tuple(r) for r in db.session.execute(stmt.order_by(*_pk_cols(table)))]
             if len(found) != len(holdings.rows.get(name, [])):
                 changed = True
@@ -308,7 +335,47 @@ def find(person_ids: Iterable[int], email: str | None) -> Holdings:
                 if len(_pk_cols(table)) == 1:
                     ids[name] = {r[0] for r in found}
     holdings.rows = {n: r for n, r in holdings.rows.items() if r}
+    holdings.rows[PERSON_TABLE] += [(pid,) for pid in _companions_only_reached(holdings)]
     return holdings
+
+
+# Persons without an address and not anonymised: companions someone signed up by name.
+_addressless = select(Person.id).where(
+    Person.email_normalised.is_(None), Person.anonymised_at.is_(None)
+)
+
+
+def _companions_only_reached(holdings: Holdings) -> list[int]:
+    """The addressless persons among the owners of the rows found that nothing else refers
+    to: every row naming them is one of the rows found (so erasing the person who signed
+    them up anonymises them too)."""
+    tables = _tables()
+    owned: dict[str, Column] = {}
+    for name in holdings.rows:
+        owner = _person_column(tables[name])
+        if owner is not None and name != PERSON_TABLE:
+            owned[name] = owner
+    others: set[int] = set()
+    for name, owner in owned.items():
+        table = tables[name]
+        others |= set(
+            db.session.scalars(
+                select(owner).where(
+                    _pk_where(table, holdings.rows[name]), owner.not_in(holdings.person_ids)
+                )
+            )
+        )
+    if not others:
+        return []
+    for name, table in tables.items():
+        owner = _person_column(table)
+        if owner is None or name == PERSON_TABLE:
+            continue
+        stmt = select(owner).where(owner.in_(sorted(others)))
+        if holdings.rows.get(name):
+            stmt = stmt.where(~_pk_where(table, holdings.rows[name]))
+        others -= set(db.session.scalars(stmt))
+    return sorted(others)
 
 
 def person_ids_for(email: str) -> list[int]:
@@ -331,6 +398,17 @@ def _mail_to(email: str | None):
     if not email:
         return None
     return func.lower(func.trim(OutboxMessage.recipient)) == normalise_email(email)
+
+
+def delete_mail_to(persons: ColumnElement[bool]) -> int:
+    """Delete the mail to the addresses of the persons ``persons`` selects (before their
+    addresses are taken: mail is matched by its recipient). Returns how many."""
+    addresses = select(Person.email_normalised).where(persons, Person.email_normalised.is_not(None))
+    return db.session.execute(
+        delete(OutboxMessage)
+        .where(func.lower(func.trim(OutboxMessage.recipient)).in_(addresses))
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]  # a CursorResult
 
 
 def _staged_naming(email: str | None) -> list[ImportBatch]:
@@ -381,6 +459,109 @@ def _object_types() -> dict[str, str]:
         for mapper in db.Model.registry.mappers  # type: ignore[attr-defined]
         if isinstance(mapper.local_table, Table)
     }
+
+
+# --- anonymising: the one rule of what is cleared --------------------------------------------
+
+
+def _cleared(column: Column, value: Any) -> Any:
+    """What a personal column becomes; an empty (NULL) value stays NULL (a registered
+    attendance has no walk-in name, and must not get one)."""
+    if value is not None and column.nullable:
+        return case((column.is_(None), null()), else_=literal(value, column.type))
+    return value
+
+
+def _ended(table: Table, column: Column) -> Any:
+    if column.nullable:
+        return None
+    [pk] = _pk_cols(table)
+    return literal(ENDED) + cast(pk, String)
+
+
+def _not_yet_anonymised(table: Table, treatments: dict[str, Treatment]):
+    """Rows that still hold something to clear, so running again changes (and counts)
+    nothing. A table that records when a row was anonymised says so itself."""
+    if "anonymised_at" in table.c:
+        return table.c.anonymised_at.is_(None)
+    parts: list[ColumnElement[bool]] = []
+    for key, treatment in treatments.items():
+        column = table.c[key]
+        if isinstance(treatment, Clear):
+            if treatment.value is None:
+                parts.append(column.is_not(None))
+            elif isinstance(column.type, JSON):  # compared as text: PostgreSQL's json has no =
+                parts.append(cast(column, Text) != json.dumps(treatment.value))
+            else:
+                parts.append(and_(column.is_not(None), column != treatment.value))
+        elif isinstance(treatment, Secret) and treatment.ends:
+            parts.append(column.is_not(None) if column.nullable else column.not_like(f"{ENDED}%"))
+    return or_(*parts) if parts else None
+
+
+def anonymise(name: str, *where: ColumnElement[bool], now: datetime | None = None) -> int:
+    """Anonymise the rows of table ``name`` that match ``where``: every column :data:`COLUMNS`
+    declares personal gets its :class:`Clear` value, every secret is ended, and a table with
+    an ``anonymised_at`` column records when. Ids, numbers, times and the kept categories stay:
+    they are what the indicators count. Rows already anonymised are left alone; returns how
+    many rows changed. The caller commits."""
+    table = _tables()[name]
+    treatments = COLUMNS.get(name, {})
+    values: dict[str, Any] = {}
+    for key, treatment in treatments.items():
+        if isinstance(treatment, Clear):
+            values[key] = _cleared(table.c[key], treatment.value)
+        elif isinstance(treatment, Secret) and treatment.ends:
+            values[key] = _ended(table, table.c[key])
+    guard = _not_yet_anonymised(table, treatments)
+    if not values or guard is None:
+        return 0
+    if "anonymised_at" in table.c:
+        values["anonymised_at"] = now or utcnow()
+    return db.session.execute(
+        update(table).where(*where, guard).values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]  # fmt: skip  # a CursorResult
+
+
+def reached(roots: dict[str, ColumnElement[bool]]) -> dict[str, ColumnElement[bool]]:
+    """The rows of the roots (a WHERE clause by table) and every row reached from them through
+    foreign keys, transitively: a WHERE clause by table, as subqueries, so a project of any
+    size is anonymised with one UPDATE per table. (A person's erasure walks with ids instead,
+    :func:`find`, because it also shows and exports what it finds.)"""
+    tables = _tables()
+    # The tables a row can be reached in, and through which foreign keys (to a fixed point).
+    through: dict[str, list] = {name: [] for name in roots}
+    grew = True
+    while grew:
+        grew = False
+        for table in tables.values():
+            for fk in table.foreign_keys:
+                parent = fk.column.table.name
+                if (
+                    parent in through
+                    and parent != table.name
+                    and fk not in through.get(table.name, [])
+                ):
+                    through.setdefault(table.name, []).append(fk)
+                    grew = True
+    built: dict[str, ColumnElement[bool]] = {}
+
+    def where(name: str, visiting: frozenset[str]) -> ColumnElement[bool]:
+        if name in built:
+            return built[name]
+        parts = [roots[name]] if name in roots else []
+        for fk in through[name]:
+            parent = fk.column.table.name
+            if parent in visiting:  # a cycle: the parent's rows come by another way
+                continue
+            parts.append(fk.parent.in_(select(fk.column).where(where(parent, visiting | {name}))))
+        clause = or_(*parts)
+        if not visiting:
+            built[name] = clause
+        return clause
+
+    return {name: where(name, frozenset()) for name in through}
 
 
 # --- the export ------------------------------------------------------------------------------
@@ -586,13 +767,13 @@ def _row_projects(name: str, table: Table, pks: list[tuple]) -> dict[tuple, int 
 def erase(holdings: Holdings, release: Iterable[int] = ()) -> Erasure:
     """Erase the person's personal data at once, keeping what the indicators count.
 
-    Registrations, walk-ins and the person are anonymised as retention does; every other
-    personal column (:data:`COLUMNS`) is emptied; mail to the address and staged files that
-    hold it are removed. Records of projects that must keep them (their ``erasure_hold``,
-    GDPR art. 17(3)(b)) are kept, except those of the projects in ``release``; the person's
-    name and address then stay too (those records need them) until retention or a release
-    takes them. Refused while the person still holds a place at an event to come. The caller
-    commits."""
+    Every row found is anonymised by :func:`anonymise` (what :data:`COLUMNS` declares, as
+    retention does), companions signed up by name only with them; mail to the address and
+    staged files that hold it are removed. Records of projects that must keep them (their
+    ``erasure_hold``, GDPR art. 17(3)(b)) are kept, except those of the projects in
+    ``release``; the person's name and address then stay too (those records need them) until
+    retention or a release takes them. Refused while the person still holds a place at an
+    event to come. The caller commits."""
     upcoming = upcoming_places(holdings.person_ids)
     if upcoming:
         raise ErasureRefused(
@@ -609,21 +790,7 @@ def erase(holdings: Holdings, release: Iterable[int] = ()) -> Erasure:
         mine = [pk for pk in pks if projects[pk] not in kept]
         if not mine:
             continue
-        where = _pk_where(table, mine)
-        if name == "registration":
-            result.rows += retention.anonymise_registrations(where)
-        elif name == "attendance":
-            result.rows += retention.anonymise_walk_ins(where)
-        else:
-            values = {
-                key: t.value for key, t in COLUMNS.get(name, {}).items() if isinstance(t, Clear)
-            }
-            if values:
-                db.session.execute(
-                    update(table).where(where).values(**values)
-                    .execution_options(synchronize_session=False)
-                )  # fmt: skip
-                result.rows += len(mine)
+        result.rows += anonymise(name, _pk_where(table, mine))
     if not kept:
         mail_where = _mail_to(holdings.email)
         if mail_where is not None:
@@ -635,7 +802,7 @@ def erase(holdings: Holdings, release: Iterable[int] = ()) -> Erasure:
             batch.staged, batch.status, batch.undone_at = {}, ImportStatus.UNDONE, utcnow()
         for answer in _stored_answers_naming(holdings.email):
             db.session.delete(answer)
-        result.rows += retention.anonymise_persons(Person.id.in_(holdings.person_ids))
+        result.rows += anonymise(PERSON_TABLE, Person.id.in_(holdings.ids(PERSON_TABLE)))
     db.session.flush()
     db.session.expire_all()
     return result
