@@ -436,6 +436,7 @@ def _add_companion(
 ) -> tuple[Registration, str]:
     """One companion's own registration: a place, a waiting-list spot and a check-in of
     their own, in the lead's queue entry."""
+    answers = questions.companion_answers(lead.event.questions, companion.answers)
     if person is None:
         # No address: a person of their own, reached through the lead.
         person = Person(name=companion.name, locale=lead.locale)
@@ -449,7 +450,7 @@ def _add_companion(
     row.organisation = None
     row.municipality_id = lead.municipality_id
     row.place_id = lead.place_id
-    row.answers = {}
+    row.answers = answers
     row.age_band = companion.age_band
     row.locale = lead.locale
     row.consent_at = lead.consent_at

@@ -165,27 +165,47 @@ def _refuse_if_cancelled(event: Event) -> None:
 
 def approve(user: User, reg: Registration) -> None:
     """A pending registration gets its place. Pending registrations already hold a place, so
-    approving never overbooks. The person is mailed."""
+    approving never overbooks. The person is mailed.
+
+    Approving the person who signed a group up approves the group as one entry: each of
+    their companions pending (holding a place) too. A companion still waiting (a group
+    split, see :func:`signup.group_fit`) keeps waiting for a place; companions without an
+    address are told through the mail to the person who signed up, which names them."""
     event = _locked(reg)
     _refuse_if_cancelled(event)
     if reg.status != RegistrationStatus.PENDING:
         raise ActionRefused(_("Only registrations waiting for approval can be approved."))
-    reg.status = RegistrationStatus.CONFIRMED
-    reg.confirmed_at = utcnow()
+    group = [reg] + [c for c in reg.companions if c.status == RegistrationStatus.PENDING]
+    for member in group:
+        member.status = RegistrationStatus.CONFIRMED
+        member.confirmed_at = utcnow()
     db.session.flush()
-    messages.decided(reg)
-    audit.record("registration_approved", event=event, obj=reg, user=user)
+    for member in group:
+        if member is reg or member.person.email:
+            messages.decided(member)
+    audit.record(
+        "registration_approved",
+        event=event,
+        obj=reg,
+        user=user,
+        companions=[c.id for c in group[1:]],
+    )
 
 
 def reject(user: User, reg: Registration) -> list[Registration]:
     """A pending registration is not accepted; its place goes to the waiting list at once.
-    Returns the registrations promoted."""
+    Returns the registrations promoted. Rejecting the person who signed a group up rejects
+    the group (their companions still active), as approving approves it."""
     event = _locked(reg)
     if reg.status != RegistrationStatus.PENDING:
         raise ActionRefused(_("Only registrations waiting for approval can be rejected."))
-    reg.status = RegistrationStatus.REJECTED
+    group = [reg] + [c for c in reg.companions if c.status in registration.ACTIVE]
+    for member in group:
+        member.status = RegistrationStatus.REJECTED
     db.session.flush()
-    messages.decided(reg)
+    for member in group:
+        if member is reg or member.person.email:
+            messages.decided(member)
     promoted = registration.fill_from_waitlist(event)
     audit.record(
         "registration_rejected", event=event, obj=reg, user=user, promoted=[r.id for r in promoted]
