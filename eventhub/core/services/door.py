@@ -170,15 +170,17 @@ class RosterRow:
     lead: str = ""
 
     def as_json(self) -> dict:
-        return {
+        row = {
             "key": self.key,
             "name": self.name,
             "org": self.organisation,
             "status": self.status,
             "code": self.code,
             "needs": self.needs,
-            "lead": self.lead,
         }
+        if self.lead:  # only companions carry it: the roster stays small
+            row["lead"] = self.lead
+        return row
 
 
 @dataclass(frozen=True)
