@@ -152,6 +152,19 @@ def test_approving_the_person_who_signed_up_approves_the_group(client, mailbox):
     assert any("approved" in m["Subject"] for m in mailbox.to("ilona@example.fi"))
 
 
+def test_rejecting_the_person_who_signed_up_rejects_the_group_and_frees_its_places(client):
+    event = _organiser_event(capacity=3, max_companions=2, requires_approval=True)
+    _group(client, event, "Aino", "Eero", "Ilona")
+    signup(client, event.id, name="Dan", email="dan@example.fi")
+    assert _status("Dan") == WAITLISTED
+    sign_in(client, MANAGER)
+    _act(client, event, "Aino", "reject")
+    rejected = RegistrationStatus.REJECTED
+    assert [_status(n) for n in ("Aino", "Eero", "Ilona")] == [rejected] * 3
+    assert _status("Dan") == PENDING  # promoted into a freed place, still to be approved
+    assert capacity.count_taken(event.id) == 1
+
+
 def test_a_split_group_is_approved_as_far_as_it_holds_places(client):
     event = _organiser_event(
         capacity=2, max_companions=2, requires_approval=True, groups_may_split=True
@@ -185,7 +198,7 @@ def test_an_organiser_cancelling_the_lead_cancels_the_group_and_promotes_whole_g
 # -- the door app -------------------------------------------------------------------------------
 
 
-def test_the_door_roster_says_whom_a_companion_came_with(client):
+def test_the_door_roster_and_the_checkin_list_say_whom_a_companion_came_with(client):
     event = _organiser_event(
         capacity=10, max_companions=1, starts_at=utcnow() - timedelta(minutes=30), hours=3
     )
@@ -194,6 +207,9 @@ def test_the_door_roster_says_whom_a_companion_came_with(client):
     rows = {r["name"]: r for r in client.get(f"/door/api/roster?event={event.id}").json["rows"]}
     assert rows["Eero"]["lead"] == "Aino"
     assert "lead" not in rows["Aino"]
+    # The organiser's check-in list online says it too, and finds him by her name.
+    checkin = client.get(f"/organiser/events/{event.id}/checkin?q=aino").get_data(as_text=True)
+    assert "with Aino" in checkin and "Eero" in checkin
     page = client.get(f"/door/?event={event.id}").get_data(as_text=True)
     assert '"with_lead": "with %(name)s"' in page or "with %(name)s" in page
 
