@@ -560,7 +560,7 @@ def door_row(event: Event, registration: Registration) -> DoorRow:
         organisation=registration.organisation.name if registration.organisation else "",
         registration=registration,
         attendance=_attendance_of(registration.id),
-        lead=registration.lead.person.name if registration.lead_id else "",
+        lead=registration.lead.person.name if registration.lead is not None else "",
     )
 
 
