@@ -24,7 +24,7 @@ from eventhub.core.services import capacity, workshops
 from eventhub.extensions import db
 from tests import factories
 from tests.conftest import csrf_token
-from tests.helpers import post_form, sign_in, signup
+from tests.helpers import manage_link, post_form, sign_in, signup
 
 CONFIRMED = RegistrationStatus.CONFIRMED
 PENDING = RegistrationStatus.PENDING
@@ -68,7 +68,9 @@ def _add_question(client, event, **fields):
     return post_form(client, url, {"label": DIET, "type": "short_text", **fields})
 
 
-def test_a_question_for_everyone_is_asked_of_each_companion_and_stored_on_their_own(client):
+def test_a_question_for_everyone_is_asked_of_each_companion_and_stored_on_their_own(
+    client, mailbox
+):
     event = _organiser_event(capacity=10, max_companions=2)
     sign_in(client, MANAGER)
     assert _add_question(client, event, for_companions="y", required="y").status_code == 303
@@ -103,6 +105,24 @@ def test_a_question_for_everyone_is_asked_of_each_companion_and_stored_on_their_
     assert answer.status_code == 303
     assert _registration("Aino").answers[str(question.id)] == "Kasvis"
     assert _registration("Eero").answers == {str(question.id): "Gluteeniton"}
+
+    # The person who signed up corrects it from the manage link; a named companion must
+    # answer a required question there too.
+    link = manage_link(mailbox.to("aino@example.fi")[0])
+    eero = _registration("Eero")
+    manage_page = client.get(link).get_data(as_text=True)
+    assert 'value="Gluteeniton"' in manage_page
+    token = csrf_token(client, link)
+    url = f"{link}/companions/{eero.id}"
+    empty = client.post(url, data={"csrf_token": token, "name": "Eero", f"q_{question.id}": ""})
+    assert empty.status_code == 422
+    assert _registration("Eero").answers == {str(question.id): "Gluteeniton"}
+    fixed = client.post(
+        url, data={"csrf_token": token, "name": "Eero", f"q_{question.id}": "Laktoositon"}
+    )
+    assert fixed.status_code == 303
+    assert _registration("Eero").answers == {str(question.id): "Laktoositon"}
+    client.post(url, data={"csrf_token": token, "name": "Eero", f"q_{question.id}": "Gluteeniton"})
 
     # The organiser reads the companion's answer in the list and the export, like anyone's.
     listing = client.get(f"/organiser/events/{event.id}/registrations").get_data(as_text=True)

@@ -511,6 +511,30 @@ class CompanionForm(FlaskForm):
         filters=[_strip],
     )
 
+    def question_fields(self) -> list[Field]:
+        return [f for f in self if f.name.startswith("q_")]
+
+    def answers(self) -> dict[str, object]:
+        """The companion's answers to the questions asked of each companion too."""
+        return {f.name.removeprefix("q_"): _clean_answer(f.data) for f in self.question_fields()}
+
+
+def companion_form(event: Event, **kwargs) -> CompanionForm:
+    """The manage page's form for one companion of ``event``: the name, the age band and
+    the event's questions asked of each companion too (a named companion answers them as
+    anyone would)."""
+    asked = question_rules.for_companions(event.questions)
+    if not asked:
+        return CompanionForm(**kwargs)
+    locale = str(get_locale())
+
+    class EventCompanionForm(CompanionForm):
+        pass
+
+    for q in asked:
+        setattr(EventCompanionForm, f"q_{q.id}", _question_field(q, locale))
+    return EventCompanionForm(**kwargs)
+
 
 class LostLinkForm(FlaskForm):
     """ "Lost your link?": the address whose registration links are mailed again."""

@@ -467,16 +467,24 @@ def group_of(registration: Registration) -> list[Registration]:
 
 
 def update_companion(
-    lead: Registration, companion_id: int, name: str, age_band: AgeBand | None
+    lead: Registration,
+    companion_id: int,
+    name: str,
+    age_band: AgeBand | None,
+    answers: dict[str, object] | None = None,
 ) -> None:
-    """The person who signed up corrects a companion. A companion with an address of their
-    own is that person's record: only the age band is changed for them. The caller commits."""
+    """The person who signed up corrects a companion: name, age band and the answers to the
+    questions asked of each companion too (``answers`` None: left as they are). A companion
+    with an address of their own is that person's record: their name is not changed here.
+    The caller commits."""
     companion = _companion(lead, companion_id)
     if companion.status not in ACTIVE:
         raise CompanionRefused(_("This companion's registration has been cancelled."))
     if not companion.person.email:
         companion.person.name = name
     companion.age_band = age_band
+    if answers is not None:
+        companion.answers = questions.companion_answers(lead.event.questions, answers)
     db.session.flush()
 
 
