@@ -11,7 +11,15 @@ from playwright.sync_api import expect
 
 from eventhub.core.db import utcnow
 from eventhub.extensions import db
-from tests.browser.support import ORGANISER_EMAIL, ORGANISER_PASSWORD, PHONE, requires_chromium, t
+from tests.browser.support import (
+    ORGANISER_EMAIL,
+    ORGANISER_PASSWORD,
+    PHONE,
+    requires_chromium,
+    t,
+    wait_for_mail,
+)
+from tests.helpers import manage_link
 
 pytestmark = requires_chromium
 
@@ -40,7 +48,7 @@ def _event_with_question(site, title: str) -> int:
 
 
 @pytest.mark.parametrize("locale", ["en", "fi"])
-def test_each_companion_answers_the_question_for_everyone_on_a_phone(site, pages, locale):
+def test_each_companion_answers_the_question_for_everyone_on_a_phone(site, pages, mailbox, locale):
     title = f"Ruokapaja ({locale})"
     event_id = _event_with_question(site, title)
     data = (title, DIET, "Aino Mäkelä", "Eero Mäkelä", "Kasvis", site.project_name)
@@ -83,6 +91,11 @@ def test_each_companion_answers_the_question_for_everyone_on_a_phone(site, pages
     ).check()
     page.get_by_role("button", name=t(site, locale, "Register"), exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(t(site, locale, "Your registration"))
+    # The manage page, from her mail, lets her correct Eero's answer.
+    (confirmation,) = wait_for_mail(mailbox, f"aino.q.{locale}@example.fi")
+    page.goto(manage_link(confirmation))
+    expect(page.locator("#companions").get_by_label(DIET)).to_have_value("Gluteeniton")
+    pages.check(page, "companion-question-manage", locale, data=(*data, "Gluteeniton"))
 
 
 def test_the_door_app_shows_whom_a_companion_came_with(site, pages):
