@@ -215,6 +215,24 @@ def test_an_organiser_cancelling_the_lead_cancels_the_group_and_promotes_whole_g
     assert capacity.count_taken(event.id) == 2
 
 
+def test_moving_a_waiting_group_up_by_hand_moves_it_whole_or_not_at_all(client):
+    event = _organiser_event(capacity=4, max_companions=2)
+    signup(client, event.id, name="Holder A", email="a@example.fi")
+    signup(client, event.id, name="Holder B", email="b@example.fi")
+    _group(client, event, "Aino", "Eero", "Ilona")  # three wait for two free places
+    sign_in(client, MANAGER)
+    refused = _act(client, event, "Aino", "promote")
+    page = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "This group of 3 waits as one entry" in page
+    assert [_status(n) for n in ("Aino", "Eero", "Ilona")] == [WAITLISTED] * 3
+
+    event.groups_may_split = True
+    db.session.commit()
+    _act(client, event, "Aino", "promote")
+    assert [_status(n) for n in ("Aino", "Eero", "Ilona")] == [CONFIRMED, CONFIRMED, WAITLISTED]
+    assert capacity.count_taken(event.id) == 4
+
+
 # -- the door app -------------------------------------------------------------------------------
 
 
