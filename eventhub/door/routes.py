@@ -259,6 +259,7 @@ def _strings() -> dict[str, str]:
         "walk_in_added": _("%(name)s has been added as a walk-in and marked present."),
         "headcount_added": _("The headcount has been saved."),
         "needs": _("Has needs"),
+        "with_lead": _("with %(name)s"),
         "not_sent": _("Not sent yet"),
         "headcount": _("Headcount"),
         "no_match": _("Nobody on the list matches."),

@@ -45,6 +45,13 @@ class QuestionForm(FlaskForm):
         validators=[Length(max=5000)],
     )
     required = BooleanField(_l("An answer is required"))
+    for_companions = BooleanField(
+        _l("Ask each companion too"),
+        description=_l(
+            "Each companion a participant brings answers it in their own part of the form. "
+            "Such a question cannot depend on another answer."
+        ),
+    )
     condition = MultiCheckboxField(
         _l("Ask this question only after these answers (optional)"),
         description=_l(
@@ -100,6 +107,7 @@ class QuestionForm(FlaskForm):
             label=self.label.data.strip(),
             help_text=(self.help_text.data or "").strip(),
             required=self.required.data,
+            for_companions=self.for_companions.data,
             choices=self.choice_list(),
             condition_question_id=depends_on,
             condition_answers=[value.split(":", 1)[1] for value in picked],
@@ -176,6 +184,7 @@ def _fill(form: QuestionForm, question: EventQuestion) -> None:
     form.help_text.data = question.help_text
     form.choices.data = "\n".join(question.choices or [])
     form.required.data = question.required
+    form.for_companions.data = question.for_companions
     form.condition.data = [
         f"{question.condition_question_id}:{a}"
         for a in (question.condition_answers or [])

@@ -22,11 +22,11 @@ from eventhub.registration import bp
 from eventhub.web.calendar_links import feed_links
 from eventhub.web.pages import render_event_page
 from eventhub.web.signup_forms import (
-    CompanionForm,
     DetailsForm,
     LostLinkForm,
     annex_form_data,
     build_form,
+    companion_form,
 )
 
 
@@ -136,17 +136,26 @@ def _manage_page(registration, token: str, form=None, companion_forms=None) -> s
     editable = registration.status in service.ACTIVE
     form = form or build_form(registration.event, base=DetailsForm, data=_current(registration))
     forms = {
-        c.id: CompanionForm(
+        c.id: companion_form(
+            registration.event,
             formdata=None,
-            data={"name": c.person.name, "age_band": c.age_band.value if c.age_band else ""},
+            data={
+                "name": c.person.name,
+                "age_band": c.age_band.value if c.age_band else "",
+                **{f"q_{k}": v for k, v in (c.answers or {}).items()},
+            },
         )
         for c in registration.companions
         if c.status in service.ACTIVE
     }
     forms |= companion_forms or {}
-    for companion_id, companion_form in forms.items():
+    for companion_id, one in forms.items():
         # Several forms on one page: ids of their own for the labels.
-        for field in (companion_form.name, companion_form.age_band):
+        for field in (
+            one.name,
+            one.age_band,
+            *one.question_fields(),
+        ):
             field.id = field.label.field_id = f"companion-{companion_id}-{field.name}"
     return render_template(
         "registration/manage.html",
@@ -171,7 +180,7 @@ def _manage_page(registration, token: str, form=None, companion_forms=None) -> s
 def companion(token: str, companion_id: int):
     """The person who signed a group up corrects one companion."""
     registration = _registration_or_404(token)
-    form = CompanionForm()
+    form = companion_form(registration.event)
     if not form.validate_on_submit():
         if not any(c.id == companion_id for c in registration.companions):
             abort(404)
@@ -182,6 +191,7 @@ def companion(token: str, companion_id: int):
             companion_id,
             form.name.data,
             AgeBand(form.age_band.data) if form.age_band.data else None,
+            form.answers(),
         )
     except LookupError:
         abort(404)

@@ -31,6 +31,7 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    StopValidation,
     ValidationError,
 )
 
@@ -187,6 +188,10 @@ class DetailsForm(FlaskForm):
             for i in range(getattr(self, "companion_slots", 0))
         ]
 
+    def companion_question_fields(self, i: int) -> list[Field]:
+        """Companion ``i``'s answers to the questions asked of each companion too."""
+        return [self[f"companion_{i}_q_{qid}"] for qid in getattr(self, "companion_questions", ())]
+
     def companions(self) -> list[Companion]:
         """The companions filled in; empty fieldsets are ignored."""
         return [
@@ -194,8 +199,12 @@ class DetailsForm(FlaskForm):
                 name=name.data.strip(),
                 email=(email.data or "").strip() or None,
                 age_band=AgeBand(age.data) if age.data else None,
+                answers={
+                    f.name.rsplit("_q_", 1)[1]: _clean_answer(f.data)
+                    for f in self.companion_question_fields(i)
+                },
             )
-            for name, email, age in self.companion_fieldsets()
+            for i, (name, email, age) in enumerate(self.companion_fieldsets())
             if (name.data or "").strip()
         ]
 
@@ -414,11 +423,15 @@ def _places(country) -> places.CountryChoices:
     return found
 
 
-def _companion_fields(form_cls: type, slots: int) -> None:
+def _companion_fields(form_cls: type, slots: int, asked: list[EventQuestion], locale: str) -> None:
     """Fixed fieldsets, one per companion the event allows: the form works without
-    JavaScript, and the ones left empty are ignored."""
+    JavaScript, and the ones left empty are ignored. Each asks the questions marked for
+    companions too (never conditional, see questions.for_companions)."""
     form_cls.companion_slots = slots
+    form_cls.companion_questions = tuple(q.id for q in asked)
     for i in range(slots):
+        for q in asked:
+            setattr(form_cls, f"companion_{i}_q_{q.id}", _companion_question_field(q, locale, i))
         setattr(
             form_cls,
             f"companion_{i}_name",
@@ -455,9 +468,34 @@ def _companion_fields(form_cls: type, slots: int) -> None:
         )
 
 
+def _companion_question_field(q: EventQuestion, locale: str, i: int) -> Field:
+    """A question of the event in companion ``i``'s fieldset: answered only for a companion
+    who is named (an empty fieldset is no companion), required then if the question is."""
+    field = _question_field(q, locale)
+    required = _l("Please answer this question.") if q.required else None
+    field.kwargs["validators"] = [_companion_answer(i, required)] + [
+        v for v in field.kwargs.get("validators", []) if isinstance(v, Length)
+    ]
+    return field
+
+
+def _companion_answer(i: int, required):
+    def check(form, field):
+        if field.data not in (None, "", []) and not (
+            isinstance(field.data, str) and not field.data.strip()
+        ):
+            return
+        field.errors[:] = []  # no choice made is no answer, not a wrong one
+        named = (form[f"companion_{i}_name"].data or "").strip()
+        raise StopValidation(required if required and named else None)
+
+    return check
+
+
 def _companion_named(i: int):
     def check(form, field):
-        others = (form[f"companion_{i}_email"].data, form[f"companion_{i}_age"].data)
+        others = [form[f"companion_{i}_email"].data, form[f"companion_{i}_age"].data]
+        others += [f.data for f in form.companion_question_fields(i)]
         if not field.data and any(others):
             raise ValidationError(_l("Please give the companion's name."))
 
@@ -470,12 +508,12 @@ def _event_form_class(
     class EventForm(base):  # type: ignore[misc, valid-type]
         pass
 
-    slots = getattr(event, "max_companions", 0)
-    if slots and issubclass(base, SignupForm):
-        _companion_fields(EventForm, slots)
-
     locale = str(get_locale())
     asked = list(event.questions)
+    slots = getattr(event, "max_companions", 0)
+    if slots and issubclass(base, SignupForm):
+        _companion_fields(EventForm, slots, question_rules.for_companions(asked), locale)
+
     controlling = _controlling(asked)
     conditions: dict[str, tuple[str, list[str]]] = {}
     for q in asked:
@@ -555,6 +593,30 @@ class CompanionForm(FlaskForm):
         validators=[Optional()],
         filters=[_strip],
     )
+
+    def question_fields(self) -> list[Field]:
+        return [f for f in self if f.name.startswith("q_")]
+
+    def answers(self) -> dict[str, object]:
+        """The companion's answers to the questions asked of each companion too."""
+        return {f.name.removeprefix("q_"): _clean_answer(f.data) for f in self.question_fields()}
+
+
+def companion_form(event: Event, **kwargs) -> CompanionForm:
+    """The manage page's form for one companion of ``event``: the name, the age band and
+    the event's questions asked of each companion too (a named companion answers them as
+    anyone would)."""
+    asked = question_rules.for_companions(event.questions)
+    if not asked:
+        return CompanionForm(**kwargs)
+    locale = str(get_locale())
+
+    class EventCompanionForm(CompanionForm):
+        pass
+
+    for q in asked:
+        setattr(EventCompanionForm, f"q_{q.id}", _question_field(q, locale))
+    return EventCompanionForm(**kwargs)
 
 
 def _yes_no_field(label) -> RadioField:

@@ -25,6 +25,14 @@ def manage_page(registration: Registration, token: str) -> PagePart | None:
     return PagePart("workshops/_manage.html", workshops.certificate_token(registration))
 
 
+def after_publish(event: Event) -> None:
+    """A session published after being added to its series as a draft: those enrolled in
+    the whole series are registered for it too."""
+    series = db.session.get(WorkshopSeries, event.series_id) if event.series_id else None
+    if series is not None:
+        workshops.enrol_in_new_sessions(series, [event])
+
+
 FORMAT = Format(
     name="workshop",
     kinds=frozenset({EventKind.WORKSHOP}),
@@ -32,4 +40,5 @@ FORMAT = Format(
     url_prefix="/workshops",
     event_page=event_page,
     manage_page=manage_page,
+    after_publish=after_publish,
 )

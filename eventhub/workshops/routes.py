@@ -14,7 +14,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -267,7 +267,14 @@ def organiser_dates(series_id: int):
                 pattern = form.pattern()
                 made = workshops.create_dated_sessions(current_user, found, pattern, template)
                 db.session.commit()
-                flash(_("%(count)d sessions have been created.", count=len(made)), "ok")
+                flash(
+                    ngettext(
+                        "%(num)d session has been created.",
+                        "%(num)d sessions have been created.",
+                        len(made),
+                    ),
+                    "ok",
+                )
                 return redirect(url_for("workshops.organiser_series", series_id=found.id), 303)
             preview = workshops.preview_dates(form.pattern(), template)
         except workshops.PatternRefused as refused:

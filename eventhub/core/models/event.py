@@ -182,6 +182,10 @@ class EventQuestion(db.Model):
         ForeignKey("event_question.id", ondelete="SET NULL")
     )
     condition_answers: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # Asked of each companion too, in their own fieldset, and stored on the companion's
+    # registration. Never conditional (the editor refuses both at once): a companion's
+    # fieldset asks every such question, with or without JavaScript.
+    for_companions: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The label, help text and choices in other languages than the event's own:
     # {"lv": {"label": ..., "help_text": ..., "choices": [...]}}; choices by position, so an
     # answer is always stored as the choice in the event's language.

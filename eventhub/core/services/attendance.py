@@ -492,6 +492,8 @@ class DoorRow:
     organisation: str
     registration: Registration | None
     attendance: Attendance | None
+    # A companion: the name of the person who signed them up ("with ..."); "" otherwise.
+    lead: str = ""
 
     @property
     def present(self) -> bool:
@@ -522,12 +524,15 @@ def door_list(event: Event, query: str = "") -> list[DoorRow]:
         .where(Registration.event_id == event.id)
         .options(joinedload(Registration.person), joinedload(Registration.organisation))
     ).all()
+    # A companion's lead is a registration of the same event: already read here.
+    names = {r.id: r.person.name for r in registrations}
     rows = [
         DoorRow(
             name=r.person.name,
             organisation=r.organisation.name if r.organisation else "",
             registration=r,
             attendance=by_registration.get(r.id),
+            lead=names.get(r.lead_id, "") if r.lead_id else "",
         )
         for r in registrations
         if r.status in CHECKABLE or r.id in by_registration
@@ -544,7 +549,9 @@ def door_list(event: Event, query: str = "") -> list[DoorRow]:
     ]
     words = fold(query).split()
     if words:
-        rows = [r for r in rows if all(w in fold(f"{r.name} {r.organisation}") for w in words)]
+        rows = [
+            r for r in rows if all(w in fold(f"{r.name} {r.organisation} {r.lead}") for w in words)
+        ]
     return sorted(rows, key=lambda r: (fold(r.name), r.key))
 
 
@@ -555,6 +562,7 @@ def door_row(event: Event, registration: Registration) -> DoorRow:
         organisation=registration.organisation.name if registration.organisation else "",
         registration=registration,
         attendance=_attendance_of(registration.id),
+        lead=registration.lead.person.name if registration.lead is not None else "",
     )
 
 

@@ -166,9 +166,11 @@ class RosterRow:
     code: str  # the check-in code in the confirmation mail's QR; "" for walk-ins
     needs: bool
     changed_at: datetime
+    # A companion: the name of the person who signed them up ("with ..."); "" otherwise.
+    lead: str = ""
 
     def as_json(self) -> dict:
-        return {
+        row = {
             "key": self.key,
             "name": self.name,
             "org": self.organisation,
@@ -176,6 +178,9 @@ class RosterRow:
             "code": self.code,
             "needs": self.needs,
         }
+        if self.lead:  # only companions carry it: the roster stays small
+            row["lead"] = self.lead
+        return row
 
 
 @dataclass(frozen=True)
@@ -227,6 +232,8 @@ def _roster_rows(event: Event) -> list[RosterRow]:
         .where(Registration.event_id == event.id)
         .options(joinedload(Registration.person), joinedload(Registration.organisation))
     ).all()
+    # A companion's lead is a registration of the same event: already read here.
+    leads = {r.id: r for r in registrations}
     rows = [
         RosterRow(
             key=f"r{r.id}",
@@ -235,10 +242,15 @@ def _roster_rows(event: Event) -> list[RosterRow]:
             status=r.status.value,
             code=attendance.checkin_token(r),
             needs=bool(r.accessibility_needs.strip() or r.dietary_needs.strip()),
-            changed_at=max(r.updated_at, r.person.updated_at),
+            # The lead's renaming changes the companion's row too.
+            changed_at=max(
+                r.updated_at, r.person.updated_at, *([lead.person.updated_at] if lead else [])
+            ),
+            lead=lead.person.name if lead else "",
         )
         for r in registrations
         if r.status in CHECKABLE or r.id in present
+        for lead in [leads.get(r.lead_id) if r.lead_id else None]
     ]
     # A walk-in uploaded late carries its old scan time: it changed when it arrived.
     arrived = dict(

@@ -21,7 +21,7 @@ from eventhub.core.models import (
     Registration,
     User,
 )
-from eventhub.core.services import audit, capacity, messages, webhooks
+from eventhub.core.services import audit, capacity, formats, messages, webhooks
 from eventhub.core.services.errors import Refused
 from eventhub.core.services.events import EDITABLE_FIELDS, check_times, update_event
 from eventhub.core.services.registration import ACTIVE, fill_from_waitlist, lock_event
@@ -85,6 +85,7 @@ def publish(user: User, event: Event, *, past_confirmed: bool = False) -> None:
         update_event(event, status=EventStatus.PUBLISHED)
         audit.record("event_published", event=event, obj=event, user=user)
         webhooks.emit(webhooks.Action.EVENT_PUBLISHED, event)
+        formats.after_publish(event)
 
 
 def cancel(user: User, event: Event) -> int:

@@ -76,6 +76,10 @@ class Format:
     # After a registration is made (or found again: ``created`` False), under the event's
     # lock: keep the format's part, return notes for the participant.
     after_register: Callable[..., Iterable[str]] | None = None
+    # After a draft is published, in the same transaction: a format acts on an event that is
+    # now public (a workshop series registers those enrolled in the whole series). Asked of
+    # every format, whatever the event's kind (a series' session may be of any kind).
+    after_publish: Callable[[Event], None] | None = None
     # Add the format's fields (named ``fmt_...``) to the signup form class of an event.
     signup_fields: Callable[[type, Event], None] | None = None
     # What the format adds to an event's public page, or None.
@@ -149,6 +153,13 @@ def after_register(
     if fmt is None or fmt.after_register is None:
         return ()
     return tuple(fmt.after_register(registration, data.format_data, created=created))
+
+
+def after_publish(event: Event) -> None:
+    """Let every format act on an event just published (see :attr:`Format.after_publish`)."""
+    for fmt in all_formats():
+        if fmt.after_publish is not None:
+            fmt.after_publish(event)
 
 
 def has_signup_fields(event: Event) -> bool:

@@ -93,6 +93,21 @@ def keep_shown(questions: Sequence[EventQuestion], answers: Mapping[str, object]
     return {k: v for k, v in answers.items() if k in visible}
 
 
+def for_companions(questions: Iterable[EventQuestion]) -> list[EventQuestion]:
+    """The questions asked of each companion too, in the form's order. Such a question is
+    never conditional (the editor refuses it), so a companion's fieldset asks all of them."""
+    return [q for q in questions if q.for_companions and q.condition_question_id is None]
+
+
+def companion_answers(
+    questions: Iterable[EventQuestion], answers: Mapping[str, object] | None
+) -> dict:
+    """What is stored of a companion's answers: those to the questions asked of companions,
+    left out when empty."""
+    asked = {str(q.id) for q in for_companions(questions)}
+    return {k: v for k, v in (answers or {}).items() if k in asked and v not in (None, "", [])}
+
+
 # -- the editor ----------------------------------------------------------------------------
 
 
@@ -110,6 +125,7 @@ class QuestionChanges:
     choices: list[str] = field(default_factory=list)
     condition_question_id: int | None = None
     condition_answers: list[str] = field(default_factory=list)
+    for_companions: bool = False
     # {"lv": {"label": ..., "help_text": ..., "choices": [...]}}
     translations: dict[str, dict] = field(default_factory=dict)
 
@@ -162,6 +178,16 @@ def _apply(event: Event, question: EventQuestion, changes: QuestionChanges) -> N
     question.help_text = changes.help_text
     question.required = changes.required
     question.choices = list(changes.choices) if question.type in CHOICE_TYPES else []
+    if changes.for_companions and changes.condition_question_id is not None:
+        # A companion's fieldset asks every question for companions, with or without
+        # JavaScript: a condition there would have to follow each companion's own answers.
+        raise QuestionRefused(
+            _(
+                "A question asked of each companion too cannot depend on another answer. "
+                "Untick the condition or the companions."
+            )
+        )
+    question.for_companions = changes.for_companions
     if changes.condition_question_id is None:
         question.condition_question_id, question.condition_answers = None, []
     else:

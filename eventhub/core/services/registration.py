@@ -444,6 +444,7 @@ def _add_companion(
 ) -> tuple[Registration, str]:
     """One companion's own registration: a place, a waiting-list spot and a check-in of
     their own, in the lead's queue entry."""
+    answers = questions.companion_answers(lead.event.questions, companion.answers)
     if person is None:
         # No address: a person of their own, reached through the lead.
         person = Person(name=companion.name, locale=lead.locale)
@@ -457,7 +458,7 @@ def _add_companion(
     row.organisation = None
     row.municipality_id = lead.municipality_id
     row.place_id = lead.place_id
-    row.answers = {}
+    row.answers = answers
     row.age_band = companion.age_band
     row.locale = lead.locale
     row.consent_at = lead.consent_at
@@ -474,16 +475,24 @@ def group_of(registration: Registration) -> list[Registration]:
 
 
 def update_companion(
-    lead: Registration, companion_id: int, name: str, age_band: AgeBand | None
+    lead: Registration,
+    companion_id: int,
+    name: str,
+    age_band: AgeBand | None,
+    answers: dict[str, object] | None = None,
 ) -> None:
-    """The person who signed up corrects a companion. A companion with an address of their
-    own is that person's record: only the age band is changed for them. The caller commits."""
+    """The person who signed up corrects a companion: name, age band and the answers to the
+    questions asked of each companion too (``answers`` None: left as they are). A companion
+    with an address of their own is that person's record: their name is not changed here.
+    The caller commits."""
     companion = _companion(lead, companion_id)
     if companion.status not in ACTIVE:
         raise CompanionRefused(_("This companion's registration has been cancelled."))
     if not companion.person.email:
         companion.person.name = name
     companion.age_band = age_band
+    if answers is not None:
+        companion.answers = questions.companion_answers(lead.event.questions, answers)
     db.session.flush()
 
 

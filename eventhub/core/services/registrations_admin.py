@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
@@ -49,6 +50,7 @@ from eventhub.core.services import (
 from eventhub.core.services import questions as question_rules
 from eventhub.core.services.errors import Refused
 from eventhub.core.services.registration import Placement, SignupData, SignupResult
+from eventhub.core.services.signup import group_fit
 from eventhub.extensions import db
 
 
@@ -172,29 +174,51 @@ def _refuse_if_cancelled(event: Event) -> None:
 
 def approve(user: User, reg: Registration) -> None:
     """A pending registration gets its place. Pending registrations already hold a place, so
-    approving never overbooks. The person is mailed."""
+    approving never overbooks. The person is mailed.
+
+    Approving the person who signed a group up approves the group as one entry: each of
+    their companions pending (holding a place) too. A companion still waiting (a group
+    split, see :func:`signup.group_fit`) keeps waiting for a place; companions without an
+    address are told through the mail to the person who signed up, which names them."""
     event = _locked(reg)
     _refuse_if_cancelled(event)
     if reg.status != RegistrationStatus.PENDING:
         raise ActionRefused(_("Only registrations waiting for approval can be approved."))
-    reg.status = RegistrationStatus.CONFIRMED
-    reg.confirmed_at = utcnow()
+    group = [reg] + [c for c in reg.companions if c.status == RegistrationStatus.PENDING]
+    for member in group:
+        member.status = RegistrationStatus.CONFIRMED
+        member.confirmed_at = utcnow()
     db.session.flush()
-    messages.decided(reg)
-    webhooks.emit(webhooks.Action.REGISTRATION_CHANGED, event, registration_id=reg.id)
-    audit.record("registration_approved", event=event, obj=reg, user=user)
+    for member in group:
+        if member is reg or member.person.email:
+            messages.decided(member)
+    for member in group:
+        webhooks.emit(webhooks.Action.REGISTRATION_CHANGED, event, registration_id=member.id)
+    audit.record(
+        "registration_approved",
+        event=event,
+        obj=reg,
+        user=user,
+        companions=[c.id for c in group[1:]],
+    )
 
 
 def reject(user: User, reg: Registration) -> list[Registration]:
     """A pending registration is not accepted; its place goes to the waiting list at once.
-    Returns the registrations promoted."""
+    Returns the registrations promoted. Rejecting the person who signed a group up rejects
+    the group (their companions still active), as approving approves it."""
     event = _locked(reg)
     if reg.status != RegistrationStatus.PENDING:
         raise ActionRefused(_("Only registrations waiting for approval can be rejected."))
-    reg.status = RegistrationStatus.REJECTED
+    group = [reg] + [c for c in reg.companions if c.status in registration.ACTIVE]
+    for member in group:
+        member.status = RegistrationStatus.REJECTED
     db.session.flush()
-    messages.decided(reg)
-    webhooks.emit(webhooks.Action.REGISTRATION_CHANGED, event, registration_id=reg.id)
+    for member in group:
+        if member is reg or member.person.email:
+            messages.decided(member)
+    for member in group:
+        webhooks.emit(webhooks.Action.REGISTRATION_CHANGED, event, registration_id=member.id)
     promoted = registration.fill_from_waitlist(event)
     audit.record(
         "registration_rejected", event=event, obj=reg, user=user, promoted=[r.id for r in promoted]
@@ -207,12 +231,17 @@ def promote(user: User, reg: Registration) -> None:
 
     Only into a free place: when the event is full this is refused, never overbooked (see the
     module docstring). The organiser decides, so the place is confirmed without approval.
+
+    The person who signed a group up moves up with the companions waiting with them, as one
+    entry: the whole group, or, when the organiser lets groups be split, as many as the
+    places left take (:func:`signup.group_fit`); a group that does not fit is refused.
     """
     event = _locked(reg)
     _refuse_if_cancelled(event)
     if reg.status != RegistrationStatus.WAITLISTED:
         raise ActionRefused(_("This person is not on the waiting list."))
-    if capacity.seats_left(event, capacity.count_taken(event.id)) == 0:
+    left = capacity.seats_left(event, capacity.count_taken(event.id))
+    if left == 0:
         raise ActionRefused(
             _(
                 "The event is full, so nobody can move up from the waiting list. Add places "
@@ -220,12 +249,34 @@ def promote(user: User, reg: Registration) -> None:
                 "then gets the place."
             )
         )
-    reg.status = RegistrationStatus.CONFIRMED
-    reg.confirmed_at = utcnow()
+    group = [reg] + [c for c in reg.companions if c.status == RegistrationStatus.WAITLISTED]
+    fit = group_fit(left, len(group), event.groups_may_split)
+    if fit == 0:
+        raise ActionRefused(
+            ngettext(
+                "This group of %(num)d waits as one entry and does not fit in the places "
+                "left. Add places or allow groups to be split in the event's settings.",
+                "This group of %(num)d waits as one entry and does not fit in the places "
+                "left. Add places or allow groups to be split in the event's settings.",
+                len(group),
+            )
+        )
+    for member in group[:fit]:
+        member.status = RegistrationStatus.CONFIRMED
+        member.confirmed_at = utcnow()
     db.session.flush()
-    messages.promoted(reg)
-    webhooks.emit(webhooks.Action.REGISTRATION_PROMOTED, event, registration_id=reg.id)
-    audit.record("registration_promoted", event=event, obj=reg, user=user)
+    for member in group[:fit]:
+        if member is reg or member.person.email:
+            messages.promoted(member)
+    for member in group[:fit]:
+        webhooks.emit(webhooks.Action.REGISTRATION_PROMOTED, event, registration_id=member.id)
+    audit.record(
+        "registration_promoted",
+        event=event,
+        obj=reg,
+        user=user,
+        companions=[c.id for c in group[1:fit]],
+    )
 
 
 def cancel_on_behalf(user: User, reg: Registration, *, notify: bool = True) -> list[Registration]:

@@ -61,6 +61,8 @@ class Companion:
     name: str
     email: str | None = None
     age_band: AgeBand | None = None
+    # Answers to the event's questions asked of each companion too, by question id (text).
+    answers: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass

@@ -175,6 +175,7 @@
     var who = el("div", "door-who");
     who.appendChild(el("span", "door-name", row.name));
     if (row.org) who.appendChild(el("span", "door-org", row.org));
+    if (row.lead) who.appendChild(el("span", "door-org", format(S.with_lead, { name: row.lead })));
     if (row.status === "walk_in") who.appendChild(el("span", "badge", S.walk_in));
     else if (row.status !== "confirmed")
       who.appendChild(el("span", "badge badge-wait", config.statuses[row.status] || row.status));
@@ -224,7 +225,7 @@
     var fragment = document.createDocumentFragment();
     var shown = 0;
     allRows().forEach(function (row) {
-      var text = fold(row.name + " " + row.org);
+      var text = fold(row.name + " " + row.org + " " + (row.lead || ""));
       var match = words.every(function (w) {
         return text.indexOf(w) !== -1;
       });
