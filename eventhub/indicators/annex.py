@@ -7,7 +7,7 @@ template or an export cannot show what it never gets.
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -186,7 +186,7 @@ def _annex_export(project_id: int) -> tuple[spreadsheets.Sheet, str]:
     if not valid:
         abort(400)
     table = service.annex_table((project.id,), form.date_from.data, form.date_to.data)
-    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in project.code)
+    safe = spreadsheets.safe_name(project.code)
     return annex_sheet(table), f"annex-i-{safe}-{utcnow().date().isoformat()}"
 
 
@@ -194,19 +194,11 @@ def _annex_export(project_id: int) -> tuple[spreadsheets.Sheet, str]:
 @manager_required
 def annex_xlsx(project_id: int):
     sheet, filename = _annex_export(project_id)
-    return Response(
-        spreadsheets.to_xlsx([sheet]),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'},
-    )
+    return spreadsheets.xlsx_download([sheet], filename)
 
 
 @bp.route("/organiser/indicators/projects/<int:project_id>/annex-i/export.csv")
 @manager_required
 def annex_csv(project_id: int):
     sheet, filename = _annex_export(project_id)
-    return Response(
-        spreadsheets.to_csv(sheet),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
-    )
+    return spreadsheets.csv_download(sheet, filename)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -269,11 +269,7 @@ def _figure_title(figure: str, filters: dict) -> str:
 @manager_required
 def export_xlsx():
     tables, filename = _export_tables()
-    return Response(
-        spreadsheets.to_xlsx(tables),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'},
-    )
+    return spreadsheets.xlsx_download(tables, filename)
 
 
 @bp.route("/organiser/indicators/export.csv")
@@ -284,11 +280,7 @@ def export_csv():
     table = next((t for t in tables if t.key == wanted), None)
     if table is None:
         abort(404)
-    return Response(
-        spreadsheets.to_csv(table),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}-{table.key}.csv"'},
-    )
+    return spreadsheets.csv_download(table, f"{filename}-{table.key}")
 
 
 def _export_tables() -> tuple[list[exports.Table], str]:
@@ -299,7 +291,7 @@ def _export_tables() -> tuple[list[exports.Table], str]:
     names = Names.load(scope, {r.event_id for r in data.surveys if r.event_id})
     today = utcnow().date()
     code = project.code if project else "all"
-    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in code)
+    safe = spreadsheets.safe_name(code)
     return exports.report_tables(data, names, today), f"indicators-{safe}-{today.isoformat()}"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -136,7 +136,7 @@ def _export(project_id: int) -> tuple[spreadsheets.Sheet, str]:
     project, _form, found = _claim(project_id)
     if found is None:
         abort(400)
-    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in project.code)
+    safe = spreadsheets.safe_name(project.code)
     return claim_sheet(found), f"volunteer-hours-{safe}-{utcnow().date().isoformat()}"
 
 
@@ -144,19 +144,11 @@ def _export(project_id: int) -> tuple[spreadsheets.Sheet, str]:
 @manager_required
 def volunteer_hours_xlsx(project_id: int):
     sheet, filename = _export(project_id)
-    return Response(
-        spreadsheets.to_xlsx([sheet]),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{filename}.xlsx"'},
-    )
+    return spreadsheets.xlsx_download([sheet], filename)
 
 
 @bp.route("/organiser/indicators/projects/<int:project_id>/volunteer-hours.csv")
 @manager_required
 def volunteer_hours_csv(project_id: int):
     sheet, filename = _export(project_id)
-    return Response(
-        spreadsheets.to_csv(sheet),
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
-    )
+    return spreadsheets.csv_download(sheet, filename)

@@ -6,7 +6,7 @@ in the session cookie. Rules live in core.services.imports.
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from eventhub.extensions import db
 from eventhub.manage import bp
 from eventhub.manage.import_forms import ImportForm
 from eventhub.web.decorators import manager_required
-from eventhub.web.exports import Sheet, to_csv, to_xlsx
+from eventhub.web.exports import Sheet, csv_download, xlsx_download
 from eventhub.web.forms import choices
 
 UPLOAD_ENDPOINTS = {"manage.imports"}
@@ -186,17 +186,10 @@ def import_template(project_id: int, kind: str, ext: str):
                   service.template_header(import_kind, project))  # fmt: skip
     name = f"{import_kind.value}-template"
     if ext == "csv":
-        body, mimetype = to_csv(sheet), "text/csv"
-    elif ext == "xlsx":
-        body = to_xlsx([sheet])
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        abort(404)
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{name}.{ext}"'},
-    )
+        return csv_download(sheet, name)
+    if ext == "xlsx":
+        return xlsx_download([sheet], name)
+    abort(404)
 
 
 @bp.route("/imports")

@@ -4,7 +4,7 @@ export to CSV and XLSX. Rules live in core.services.registrations_admin."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -230,7 +230,7 @@ def export_csv(event_id: int):
     table = service.export_table(current_user, event, _filters())
     db.session.commit()
     sheet = spreadsheets.Sheet("registrations", _("Registrations"), table.headers, table.rows)
-    return _download(spreadsheets.to_csv(sheet), event, "csv", "text/csv; charset=utf-8")
+    return spreadsheets.csv_download(sheet, _filename(event))
 
 
 @bp.route(f"{BASE}/export.xlsx")
@@ -240,16 +240,11 @@ def export_xlsx(event_id: int):
     table = service.export_table(current_user, event, _filters())
     db.session.commit()
     sheet = spreadsheets.Sheet("registrations", _("Registrations"), table.headers, table.rows)
-    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return _download(spreadsheets.to_xlsx([sheet]), event, "xlsx", xlsx)
+    return spreadsheets.xlsx_download([sheet], _filename(event))
 
 
-def _download(data: bytes, event: Event, extension: str, mimetype: str) -> Response:
-    """An attachment with a plain ASCII file name; personal data is never cached."""
+def _filename(event: Event) -> str:
+    """A plain ASCII file name (without its extension) for the event's registrations."""
     title = secure_filename(event.title).lower()[:60] or "event"
     today = utcnow().astimezone(event.tz).date().isoformat()
-    filename = f"registrations-{event.id}-{title}-{today}.{extension}"
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return f"registrations-{event.id}-{title}-{today}"

@@ -20,10 +20,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from flask import Response
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
 
 MONTH = "yyyy-mm"
 DAY = "yyyy-mm-dd"
@@ -139,3 +143,30 @@ def _sheet_title(title: str, used: set[str]) -> str:
         n += 1
     used.add(candidate.lower())
     return candidate
+
+
+def safe_name(text: str) -> str:
+    """``text`` as part of a download's file name: letters, digits, ``-``, ``_`` and ``.``."""
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in text)
+
+
+def xlsx_download(sheets: Sequence[Sheet], filename: str) -> Response:
+    """The sheets as one XLSX workbook to download as ``filename``.xlsx."""
+    return _download(to_xlsx(sheets), XLSX_TYPE, f"{filename}.xlsx")
+
+
+def csv_download(sheet: Sheet, filename: str) -> Response:
+    """One sheet as a CSV file to download as ``filename``.csv."""
+    return _download(to_csv(sheet), CSV_TYPE, f"{filename}.csv")
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    """An attachment; what organisers download may name people, so no cache keeps it."""
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
