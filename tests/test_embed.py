@@ -109,3 +109,99 @@ def test_the_snippets_are_on_the_project_page(client, kanto):
     assert "/embed/widget.js" in text and "&lt;noscript&gt;" in text
     script = client.get("/embed/widget.js")
     assert script.status_code == 200 and b"customElements.define" in script.data
+
+
+# --- a municipality's or a kind's events across projects --------------------------------------
+
+
+@pytest.fixture
+def towns(app):
+    """Joensuu's events come from two projects; Outokumpu's and a draft must stay out."""
+    joensuu = factories.municipality("Joensuu")
+    outokumpu = factories.municipality("Outokumpu")
+    kanto, kyla = factories.project(code="KANTO"), factories.project(code="KYLA")
+    factories.event(title="Kanton työpaja", kind=EventKind.WORKSHOP, project=kanto,
+                    municipality=joensuu, capacity=8)  # fmt: skip
+    factories.event(title="Kylien koulutus", project=kyla, municipality=joensuu, capacity=None)
+    factories.event(title="Kylien luonnos", project=kyla, municipality=joensuu,
+                    status=EventStatus.DRAFT)  # fmt: skip
+    factories.event(title="Outokummun työpaja", kind=EventKind.WORKSHOP, project=kyla,
+                    municipality=outokumpu)  # fmt: skip
+    db.session.commit()
+    return {"joensuu": joensuu.id, "outokumpu": outokumpu.id}
+
+
+def listed_ids(response) -> set[int]:
+    """The events the public listing page links to."""
+    import re
+
+    return {int(i) for i in re.findall(r'href="/events/(\d+)"', response.get_data(as_text=True))}
+
+
+@pytest.mark.parametrize("query", ["municipality={joensuu}", "kind=workshop",
+                                   "municipality={outokumpu}&kind=workshop"])  # fmt: skip
+def test_a_municipalitys_or_a_kinds_events_are_the_public_listings(app, towns, query):
+    query = query.format(**towns)
+    client = app.test_client()  # a visitor of any site: no session
+    body = client.get(f"/embed/all/events.json?{query}").get_json()
+    public = listed_ids(client.get(f"/?{query}"))
+    assert public and {item["id"] for item in body["items"]} == public
+    assert "Kylien luonnos" not in titles_of(body)
+
+
+def titles_of(body) -> list[str]:
+    return [item["title"] for item in body["items"]]
+
+
+def test_a_municipalitys_widget_across_projects_and_no_other_town(app, towns):
+    client = app.test_client()
+    url = f"/embed/all/events.json?municipality={towns['joensuu']}&lang=fi"
+    body = client.get(url, headers={"Origin": "https://www.kirjasto.fi"}).get_json()
+    assert sorted(titles_of(body)) == ["Kanton työpaja", "Kylien koulutus"]
+    assert body["title"] == "Tulevat tapahtumat: Joensuu"
+    workshop = next(i for i in body["items"] if i["title"] == "Kanton työpaja")
+    assert workshop["places"] == "8 paikkaa jäljellä"
+    kinds = client.get("/embed/all/events.json?kind=workshop&lang=en").get_json()
+    assert sorted(titles_of(kinds)) == ["Kanton työpaja", "Outokummun työpaja"]
+    assert kinds["title"] == "Upcoming events: Workshops"
+    for bad in ("municipality=999999", "municipality=x", "kind=nope"):
+        assert client.get(f"/embed/all/events.json?{bad}").status_code == 404
+
+
+def test_any_site_gets_the_public_data_without_cookies(app, towns):
+    client = app.test_client()
+    url = f"/embed/all/events.json?municipality={towns['joensuu']}"
+    for origin in ("https://www.joensuu.fi", "http://127.0.0.1:8123"):
+        response = client.get(url, headers={"Origin": origin})
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        assert "Access-Control-Allow-Credentials" not in response.headers
+        assert "Set-Cookie" not in response.headers
+    preflight = client.options(url, headers={"Origin": "https://www.joensuu.fi"})
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_any_site_may_frame_the_public_list(app, towns):
+    client = app.test_client()
+    response = client.get(f"/embed/all/events?municipality={towns['joensuu']}&lang=lv")
+    assert response.status_code == 200
+    policy = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors *" in policy and "form-action 'none'" in policy
+    assert "X-Frame-Options" not in response.headers
+    page = response.get_data(as_text=True)
+    assert '<html lang="lv">' in page and "Kanton työpaja" in page and "Kylien koulutus" in page
+    assert "Outokummun" not in page and "luonnos" not in page
+    # The project's list keeps its own allowed sites only.
+    project = client.get("/embed/KANTO/events").headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self';" in project
+
+
+def test_the_municipality_snippets_are_on_its_set_up_page(app, client, towns):
+    factories.user("admin@example.fi")
+    db.session.commit()
+    sign_in(client, "admin@example.fi")
+    page = client.get(f"/organiser/places/{towns['joensuu']}").get_data(as_text=True)
+    element = f"&lt;eventhub-events municipality=&#34;{towns['joensuu']}&#34;&gt;"
+    assert element in page and "/embed/widget.js" in page
+    assert f"/embed/all/events?municipality={towns['joensuu']}" in page
+    assert "Tulevat tapahtumat: Joensuu" in page  # the link text in the town's language

@@ -1,4 +1,5 @@
-"""The embeddable widget: a project's upcoming events on another site.
+"""The embeddable widget: a project's, a municipality's or a kind's upcoming events on
+another site.
 
 - ``/embed/widget.js``: the script of ``<eventhub-events project="CODE">``. It draws the list
   in the element's shadow root (styles isolated from the host page) from
@@ -6,6 +7,15 @@
 - ``/embed/<code>/events``: the same list as a plain page, for the iframe snippet (framed
   only by the allowed origins: CSP ``frame-ancestors``) and for visitors without JavaScript
   (the snippet's link).
+
+- ``/embed/all/events.json`` and ``/embed/all/events`` (``?municipality=ID&kind=KIND``): the
+  same across projects, for ``<eventhub-events municipality="ID">`` or ``kind="workshop"``.
+  These answer every site (CORS ``*``) and may be framed by any (``frame-ancestors *``): they
+  hold only what the public listing shows to anyone, no request carries a cookie or a
+  credential (``*`` forbids credentials), and the framed page has no form or button to
+  trick a visitor into (its links open a new tab). A municipality expects its own site, its
+  libraries' and its villages' associations' sites to show its events without asking an
+  administrator first; a project's widget keeps the project's own allowed sites.
 
 No cookies are read or set, nothing is loaded from elsewhere. The language is the host
 page's (``lang`` of the element or of its document) when the site speaks it.
@@ -18,7 +28,8 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 
 from eventhub.core.formatting import event_when
-from eventhub.core.models import EventKind, Project
+from eventhub.core.labels import KIND_LABELS, KIND_PLURALS
+from eventhub.core.models import EventKind, Municipality, Project
 from eventhub.core.numbers import parse_id
 from eventhub.core.services import embed
 from eventhub.core.services.search import EventFilters, search_events
@@ -45,7 +56,7 @@ def embed_json(code: str):
         response = current_app.response_class(status=204)
     else:
         with force_locale(_language()):
-            response = jsonify(_listing(project))
+            response = jsonify(_project_listing(project))
     response.headers["Vary"] = "Origin"
     response.headers["Cache-Control"] = "no-cache"
     if allowed:
@@ -60,9 +71,40 @@ def embed_list(code: str):
     project = _project(code)
     with force_locale(_language()):
         response = current_app.make_response(
-            render_template("integrations/embed_list.html", listing=_listing(project))
+            render_template("integrations/embed_list.html", listing=_project_listing(project))
         )
-    ancestors = " ".join(["'self'", *embed.origins_of(project.id)])
+    return _framable(response, " ".join(["'self'", *embed.origins_of(project.id)]))
+
+
+@bp.route("/embed/all/events.json", methods=["GET", "OPTIONS"])
+def public_json():
+    """A municipality's or a kind's public events across projects, for any site: see the
+    module's docstring for why every origin is answered."""
+    filters = _filters()
+    if request.method == "OPTIONS":
+        response = current_app.response_class(status=204)
+    else:
+        with force_locale(_language()):
+            response = jsonify(_public_listing(filters))
+    response.headers["Vary"] = "Accept-Language"
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = "GET"
+    response.headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+@bp.route("/embed/all/events")
+def public_list():
+    filters = _filters()
+    with force_locale(_language()):
+        response = current_app.make_response(
+            render_template("integrations/embed_list.html", listing=_public_listing(filters))
+        )
+    return _framable(response, "*")
+
+
+def _framable(response, ancestors: str):
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'self'; img-src 'self'; "
         f"frame-ancestors {ancestors}; base-uri 'none'; form-action 'none'"
@@ -88,7 +130,7 @@ def _language() -> str:
     )
 
 
-def _filters(project: Project) -> EventFilters:
+def _filters(project: Project | None = None) -> EventFilters:
     kind = None
     try:
         kind = EventKind(request.args["kind"]) if request.args.get("kind") else None
@@ -97,14 +139,33 @@ def _filters(project: Project) -> EventFilters:
     municipality_id = None
     if request.args.get("municipality"):
         municipality_id = parse_id(request.args["municipality"])
-        if municipality_id is None:
+        if municipality_id is None or db.session.get(Municipality, municipality_id) is None:
             abort(404)
-    return EventFilters(project_id=project.id, kind=kind, municipality_id=municipality_id)
+    return EventFilters(
+        project_id=project.id if project else None, kind=kind, municipality_id=municipality_id
+    )
 
 
-def _listing(project: Project) -> dict:
+def _project_listing(project: Project) -> dict:
+    return _listing(_filters(project), _("Upcoming events: %(name)s", name=project.name))
+
+
+def _public_listing(filters: EventFilters) -> dict:
+    """Titled by what it shows: "Upcoming events: Joensuu, Workshops"."""
+    parts = []
+    if filters.municipality_id is not None:
+        municipality = db.session.get(Municipality, filters.municipality_id)
+        parts.append(municipality.name if municipality else "")
+    if filters.kind is not None:
+        parts.append(str(KIND_PLURALS.get(filters.kind, KIND_LABELS[filters.kind])))
+    if not parts:
+        return _listing(filters, _("Upcoming events"))
+    return _listing(filters, _("Upcoming events: %(name)s", name=", ".join(parts)))
+
+
+def _listing(filters: EventFilters, title: str) -> dict:
     """The list in the current language: texts ready to show, no personal data."""
-    result = search_events(_filters(project), page=1, per_page=MAX_EVENTS)
+    result = search_events(filters, page=1, per_page=MAX_EVENTS)
     items = []
     for event in result.items:
         availability = result.availability[event.id]
@@ -126,7 +187,7 @@ def _listing(project: Project) -> dict:
             }
         )
     return {
-        "title": _("Upcoming events: %(name)s", name=project.name),
+        "title": title,
         "language": str(_language()),
         "empty": _("No upcoming events."),
         "new_tab": _("(opens in a new tab)"),

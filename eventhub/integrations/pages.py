@@ -3,8 +3,7 @@ embedding settings with the snippets to copy."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import force_locale
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -25,6 +24,7 @@ from eventhub.integrations.forms import (
 from eventhub.urls import external_url
 from eventhub.web.actions import act
 from eventhub.web.decorators import manager_required
+from eventhub.web.embed_snippets import project_snippets
 
 PREFIX = "/organiser/projects/<int:project_id>/integrations"
 
@@ -50,32 +50,9 @@ def _page(project: Project, *, token_form=None, hook_form=None, origins_form=Non
         new_token=new_token,
         scope_labels=SCOPE_LABELS,
         action_labels=ACTION_LABELS,
-        snippets=snippets(project),
+        snippets=project_snippets(project),
         api_docs=external_url("api.openapi_document"),
     ), status
-
-
-def snippets(project: Project) -> dict[str, str]:
-    """What an organiser pastes into their site: the widget (one script tag and one element,
-    whose link is what visitors without JavaScript get), and the framed list."""
-    listing = external_url("integrations.embed_list", code=project.code)
-    script = external_url("integrations.widget_js")
-    # In the project's language: the snippet goes on its sites, not the organiser's screen.
-    language = project.language if project.language in current_app.config["LANGUAGES"] else None
-    with force_locale(language or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        name = _("Upcoming events: %(name)s", name=project.name)
-    widget = (
-        f'<eventhub-events project="{project.code}">'
-        f'<a href="{listing}" target="_blank" rel="noopener">{name}</a>'
-        f"</eventhub-events>\n"
-        f'<script src="{script}" async></script>'
-    )
-    iframe = (
-        f'<iframe src="{listing}" title="{name}" style="width:100%;min-height:24rem;border:0" '
-        f'loading="lazy"></iframe>\n'
-        f'<noscript><a href="{listing}">{name}</a></noscript>'
-    )
-    return {"widget": widget, "iframe": iframe, "listing": listing}
 
 
 @bp.route(PREFIX)

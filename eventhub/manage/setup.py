@@ -10,6 +10,7 @@ from eventhub.extensions import db
 from eventhub.manage import bp
 from eventhub.manage.setup_forms import MunicipalityForm, PlaceForm, PlacesForm, ProjectForm
 from eventhub.web.decorators import manager_required
+from eventhub.web.embed_snippets import municipality_snippets
 
 
 def _status(form) -> int:
@@ -161,6 +162,7 @@ def edit_municipality(municipality_id: int):
         form=form,
         place_form=PlaceForm(),
         failed_place=None,
+        snippets=municipality_snippets(municipality),
     ), _status(form)
 
 
@@ -190,4 +192,5 @@ def rename_place(municipality_id: int, place_id: int):
         form=MunicipalityForm(obj=municipality),
         place_form=form,
         failed_place=place_id,
+        snippets=municipality_snippets(municipality),
     ), 422

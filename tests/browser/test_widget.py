@@ -185,6 +185,49 @@ def test_a_site_that_is_not_allowed_gets_no_data(site, pages, host):
     pages.console_errors.clear()
 
 
+def test_a_municipalitys_widget_on_any_site_shows_every_projects_events(site, pages, host):
+    """The municipality's snippet, from its set-up page, on a site nobody allowed: the
+    municipality's public events of both projects, not another town's, axe-clean."""
+    site.event(title="Kylien kevätkokous", capacity=5)
+    with site.app.app_context():
+        from eventhub.core.models import Municipality
+        from eventhub.extensions import db
+        from tests import factories
+
+        joensuu = db.session.scalars(db.select(Municipality).filter_by(name="Joensuu")).one()
+        other = factories.project("LUKU", name="Lukupiiri")
+        factories.event(title="Kirjaston lukupiiri", project=other, municipality=joensuu,
+                        capacity=None)  # fmt: skip
+        factories.event(title="Outokummun ilta", project=other,
+                        municipality=factories.municipality("Outokumpu"))  # fmt: skip
+        db.session.commit()
+
+    admin = pages.open("en", viewport=PHONE)
+    admin.goto("/login")
+    admin.get_by_label(t(site, "en", "Email"), exact=True).fill(ORGANISER_EMAIL)
+    admin.get_by_label(t(site, "en", "Password"), exact=True).fill(ORGANISER_PASSWORD)
+    admin.get_by_role("button", name=t(site, "en", "Sign in"), exact=True).click()
+    admin.goto("/organiser/places/")
+    admin.get_by_role("link", name="Joensuu", exact=True).click()
+    pages.check(admin, "municipality-snippets", "en", data=(site.municipality,))
+    widget = admin.locator("[data-snippet=widget]").inner_text()
+    assert "<eventhub-events municipality=" in widget and "project=" not in widget
+    host.show(widget)
+
+    page = pages.open("fi", viewport=PHONE)
+    page.goto(host.origin)
+    element = page.locator("eventhub-events")
+    expect(element.get_by_role("link", name="Kirjaston lukupiiri")).to_be_visible()
+    expect(element.locator("li", has_text="Kylien kevätkokous")).to_contain_text("5")
+    expect(element.get_by_role("heading")).to_have_text(
+        t(site, "fi", "Upcoming events: %(name)s", name=site.municipality)
+    )
+    expect(element.get_by_role("link", name="Outokummun ilta")).to_have_count(0)
+    data = ("Kylien kevätkokous", "Kirjaston lukupiiri", site.municipality, "Kylätalo")
+    pages.check(page, "municipality-widget-host", "fi", data=data)
+    assert page.context.cookies() == []
+
+
 def test_an_organiser_adds_a_webhook_and_reads_its_log_in_finnish(site, pages):
     """The integrations and webhook pages, keyboard-free checks: axe-core, no English left,
     no sideways scrolling at 360 px."""

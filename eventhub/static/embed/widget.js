@@ -4,8 +4,10 @@
  * and its styles do not leak out. The data comes from this script's own site
  * (/embed/CODE/events.json), which answers only the sites the project allows; no cookie is
  * sent or set. The language is the element's or the page's lang. Optional attributes: kind
- * (e.g. "workshop") and municipality (an id). What the element holds before the script runs
- * (the snippet's link) is what visitors without JavaScript see.
+ * (e.g. "workshop") and municipality (an id). Without project, <eventhub-events
+ * municipality="ID"> or kind="KIND" shows those public events across projects
+ * (/embed/all/events.json, open to every site). What the element holds before the script
+ * runs (the snippet's link) is what visitors without JavaScript see.
  */
 (function () {
   "use strict";
@@ -41,9 +43,12 @@
       // Until the list arrives (or if it never does) the snippet's own link is shown.
       root.appendChild(document.createElement("slot"));
       var project = this.getAttribute("project");
-      if (!project) return;
+      // Without a project: a municipality's or a kind's public events across projects.
+      if (!project && !this.getAttribute("municipality") && !this.getAttribute("kind")) return;
       var lang = (this.closest("[lang]") || document.documentElement).getAttribute("lang") || "";
-      var url = new URL(base + "/embed/" + encodeURIComponent(project) + "/events.json");
+      var url = new URL(
+        base + "/embed/" + (project ? encodeURIComponent(project) : "all") + "/events.json"
+      );
       url.searchParams.set("lang", lang);
       ["kind", "municipality"].forEach(function (name) {
         var value = this.getAttribute(name);
