@@ -160,6 +160,11 @@ def test_a_bad_project_form_says_what_is_wrong_and_saves_nothing(client):
     response = post_form(client, "/organiser/projects/new", same_code)
     assert response.status_code == 422
     assert "Another project has this code already." in response.get_data(as_text=True)
+    # "all" names the widget's list across projects (/embed/all/): no project may take it.
+    reserved = {**same_code, "code": "all"}
+    response = post_form(client, "/organiser/projects/new", reserved)
+    assert response.status_code == 422
+    assert "used by eventhub&#39;s own addresses" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Project)) == 1
 
 

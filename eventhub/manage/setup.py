@@ -36,9 +36,9 @@ def new_project():
     if form.validate_on_submit():
         try:
             project = projects.create(current_user, form.values(), form.targets())
-        except projects.CodeTaken:
+        except projects.CodeTaken as refused:
             db.session.rollback()
-            form.code.errors.append(_("Another project has this code already."))
+            form.code.errors.append(refused.message)
         else:
             db.session.commit()
             flash(_("The project has been created."), "ok")
@@ -59,9 +59,9 @@ def edit_project(project_id: int):
     if form.validate_on_submit():
         try:
             projects.update(current_user, project, form.values(), form.targets())
-        except projects.CodeTaken:
+        except projects.CodeTaken as refused:
             db.session.rollback()
-            form.code.errors.append(_("Another project has this code already."))
+            form.code.errors.append(refused.message)
         else:
             db.session.commit()
             flash(_("Saved."), "ok")

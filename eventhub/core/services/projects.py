@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 
 from eventhub.core.models import Event, EventKind, Municipality, Project, ProjectTarget, User
@@ -35,15 +36,22 @@ FIELDS = (
 
 
 class CodeTaken(Refused):
-    """Another project has this code already."""
+    """Another project has this code already, or eventhub's own addresses use it."""
+
+
+# Codes that name a page of eventhub's own where a project code goes in an address
+# (the embeddable widget's /embed/all/ lists events across projects).
+RESERVED_CODES = frozenset({"all"})
 
 
 def _check_code(code: str, project: Project | None) -> None:
+    if code.lower() in RESERVED_CODES:
+        raise CodeTaken(_("This code is used by eventhub's own addresses; please choose another."))
     stmt = select(Project.id).where(func.lower(Project.code) == code.lower())
     if project is not None and project.id is not None:
         stmt = stmt.where(Project.id != project.id)
     if db.session.scalar(stmt) is not None:
-        raise CodeTaken(code)
+        raise CodeTaken(_("Another project has this code already."))
 
 
 def create(user: User, values: dict[str, Any], targets: dict[EventKind, int | None]) -> Project:
