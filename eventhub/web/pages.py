@@ -10,14 +10,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
-from flask import current_app, render_template, request
+from flask import current_app, get_template_attribute, render_template, request
 from flask_babel import get_locale
 
 from eventhub.core.db import utcnow
 from eventhub.core.formatting import REGION_ZONE, format_locale
 from eventhub.core.models import Country, EventKind
 from eventhub.core.services import capacity, formats, listing, search
-from eventhub.web.signup_forms import build_form
+from eventhub.web.signup_forms import build_form, form_fields_html
 
 PAGE_SIZE = listing.PAGE_SIZE
 MONTHS_AHEAD = 12
@@ -124,11 +124,17 @@ def render_event_page(event, form=None, status: int = 200, refusal: str | None =
     """The event page with its signup form, with the errors of a submitted form or the
     reason a registration was refused; the formats add their parts (series, hackathon,
     programme) through the registry."""
+    form = form or build_form(event)
     return render_template(
         "events/detail.html",
         event=event,
-        form=form or build_form(event),
+        form=form,
+        cached_form_fields=form_fields_html(form, _form_fields),
         availability=capacity.availability(event, event.places_taken),
         refusal=refusal,
         format_parts=formats.event_page_parts(event),
     ), status
+
+
+def _form_fields(form) -> str:
+    return get_template_attribute("registration/_form_fields.html", "form_fields")(form)

@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     EmailField,
@@ -262,7 +263,11 @@ def _caches() -> dict:
     share them)."""
     return current_app.extensions.setdefault(
         "eventhub_signup_forms",
-        {"forms": LRUCache(maxsize=1024), "places": LRUCache(maxsize=16)},
+        {
+            "forms": LRUCache(maxsize=1024),
+            "places": LRUCache(maxsize=16),
+            "fields": LRUCache(maxsize=1024),
+        },
     )
 
 
@@ -278,6 +283,7 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
     other rows (a forum's groups filling up).
     """
     collects = event.project is not None and event.project.collects_background
+    key = None
     if not isinstance(event, Event):  # a stand-in (a workshop series' common form): no revision
         cls = _event_form_class(event, base, collects)
     else:
@@ -291,7 +297,8 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
                 forms[key] = cls
     # Where people come from: the municipalities of the event's country, and the places below
     # them where the country has any (a parish of a Latvian novads).
-    where = _places(places.event_country(event))
+    country = places.event_country(event)
+    where = _places(country)
     with_format = issubclass(base, SignupForm) and formats.has_signup_fields(event)
     if with_format or where.places:
 
@@ -319,7 +326,28 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
     form.municipality.choices = choices(
         [("", _l("Choose…"))] + [(str(mid), name) for mid, name in where.municipalities]
     )
+    # What the form's fields depend on when nobody has filled them in: the form class's key
+    # and the places' revision; none when a format adds fields (a forum's groups fill up).
+    form.revision_key = None if key is None or with_format else (*key, country, places.revision())
     return form
+
+
+def form_fields_html(form: DetailsForm, render) -> Markup | None:
+    """The fields of a form nobody has filled in yet (a GET), rendered once per
+    :attr:`revision_key` and kept, or None for a form that must be rendered afresh (filled in,
+    with errors, with per-request fields). ``render(form)`` renders them; the CSRF token and
+    the organisation suggestions are never part of what is kept."""
+    key = getattr(form, "revision_key", None)
+    if key is None or form.is_submitted() or form.errors:
+        return None
+    fragments = _caches()["fields"]
+    with _cache_lock:
+        html = fragments.get(key)
+    if html is None:
+        html = Markup(render(form))
+        with _cache_lock:
+            fragments[key] = html
+    return html
 
 
 def _places(country) -> places.CountryChoices:
