@@ -46,6 +46,7 @@ from eventhub.core.numbers import parse_id
 from eventhub.core.services import formats, organisations, places
 from eventhub.core.services import questions as question_rules
 from eventhub.core.services.signup import Companion, SignupData
+from eventhub.web import fragments
 from eventhub.web.forms import MultiCheckboxField, choices
 
 NAME_MAX = 200
@@ -263,11 +264,7 @@ def _caches() -> dict:
     share them)."""
     return current_app.extensions.setdefault(
         "eventhub_signup_forms",
-        {
-            "forms": LRUCache(maxsize=1024),
-            "places": LRUCache(maxsize=16),
-            "fields": LRUCache(maxsize=1024),
-        },
+        {"forms": LRUCache(maxsize=1024), "places": LRUCache(maxsize=16)},
     )
 
 
@@ -334,20 +331,13 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
 
 def form_fields_html(form: DetailsForm, render) -> Markup | None:
     """The fields of a form nobody has filled in yet (a GET), rendered once per
-    :attr:`revision_key` and kept, or None for a form that must be rendered afresh (filled in,
-    with errors, with per-request fields). ``render(form)`` renders them; the CSRF token and
-    the organisation suggestions are never part of what is kept."""
+    :attr:`revision_key` and kept (:mod:`eventhub.web.fragments`), or None for a form that must
+    be rendered afresh (filled in, with errors, with per-request fields). ``render(form)``
+    renders them; the CSRF token and the organisation suggestions are never part of it."""
     key = getattr(form, "revision_key", None)
     if key is None or form.is_submitted() or form.errors:
         return None
-    fragments = _caches()["fields"]
-    with _cache_lock:
-        html = fragments.get(key)
-    if html is None:
-        html = Markup(render(form))
-        with _cache_lock:
-            fragments[key] = html
-    return html
+    return fragments.kept(("form fields", *key), lambda: render(form))
 
 
 def _places(country) -> places.CountryChoices:
