@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 import time
 
+from flask import g, has_request_context
 from limits.storage import Storage
 from sqlalchemy import case, create_engine, delete, select
 from sqlalchemy import event as sa_event
@@ -25,6 +26,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 DATABASE_LIMIT_STORAGE = "database://"
+# Where a request keeps what its own increments returned (flask.g: one request's).
+_COUNTED = "eventhub_limits_counted"
 
 _sqlite_engines: dict[str, Engine] = {}
 _sqlite_lock = threading.Lock()
@@ -86,13 +89,32 @@ class DatabaseStorage(Storage):
                 "count": case((expired, amount), else_=C.count + amount),
                 "expires_at": case((expired, now + expiry), else_=C.expires_at),
             },
-        ).returning(C.count)
+        ).returning(C.count, C.expires_at)
         with engine.begin() as conn:
-            return int(conn.execute(stmt).scalar_one())
+            if engine.dialect.name == "postgresql":
+                # A count lost in a crash is harmless: this commit need not wait for the disk
+                # (the signup's own commit does), so a signup waits for one flush, not two.
+                conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+            count, expires_at = conn.execute(stmt).one()
+        if has_request_context():
+            g.setdefault(_COUNTED, {})[key] = (int(count), float(expires_at))
+        return int(count)
+
+    @staticmethod
+    def _counted(key: str) -> tuple[int, float] | None:
+        """What this request's own increment of ``key`` returned: flask-limiter reads the
+        count and the expiry back for the response's RateLimit headers right after counting,
+        and the answer is the same without two more queries."""
+        if not has_request_context():
+            return None
+        return g.get(_COUNTED, {}).get(key)
 
     def get(self, key: str) -> int:
         from eventhub.core.models import RateLimitCounter as C
 
+        counted = self._counted(key)
+        if counted is not None and counted[1] > time.time():
+            return counted[0]
         with self._engine().connect() as conn:
             count = conn.execute(
                 select(C.count).where(C.key == key, C.expires_at > time.time())
@@ -102,6 +124,9 @@ class DatabaseStorage(Storage):
     def get_expiry(self, key: str) -> float:
         from eventhub.core.models import RateLimitCounter as C
 
+        counted = self._counted(key)
+        if counted is not None and counted[1] > time.time():
+            return counted[1]
         with self._engine().connect() as conn:
             expires = conn.execute(select(C.expires_at).where(C.key == key)).scalar()
         return float(expires) if expires and expires > time.time() else time.time()
