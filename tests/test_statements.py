@@ -58,17 +58,18 @@ def _workshop(**kw):
     return event.id
 
 
-def _signup(client, event_id: int, i: int):
-    page = client.get(f"/events/{event_id}")
+def _signup(client, event_id: int, i: int, name: str = "", headers=None):
+    page = client.get(f"/events/{event_id}", headers=headers)
     token = CSRF_RE.search(page.get_data(as_text=True)).group(1)
     return client.post(
         f"/events/{event_id}/register",
         data={
             "csrf_token": token,
-            "name": f"Person {i}",
+            "name": name or f"Person {i}",
             "email": f"person{i}@example.fi",
             "consent": "y",
         },
+        headers=headers,
     )
 
 
@@ -186,3 +187,15 @@ def test_an_edit_shows_at_once_though_the_event_page_is_kept_rendered(app, clien
     db.session.commit()
     page = client.get(public, headers=finnish).get_data(as_text=True)
     assert "Kyläverkosto" in page and "Kylähanke" not in page
+
+
+def test_wtforms_own_messages_are_in_the_readers_language(app, client):
+    """WTForms' messages are read once per language and process (not from disk per request),
+    and still in the reader's language."""
+    event_id = _workshop()
+    for language, message in (("fi", "Ei voi olla pidempi kuin 200 merkkiä."),
+                              ("et", "Väli ei tohi olla üle 200 tähemärgi pikk."),
+                              ("en", "Field cannot be longer than 200 characters.")):  # fmt: skip
+        answer = _signup(client, event_id, 0, name="x" * 201, headers={"Accept-Language": language})
+        assert answer.status_code == 422
+        assert message in answer.get_data(as_text=True)

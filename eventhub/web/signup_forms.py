@@ -47,7 +47,7 @@ from eventhub.core.services import formats, organisations, places
 from eventhub.core.services import questions as question_rules
 from eventhub.core.services.signup import Companion, SignupData
 from eventhub.web import fragments
-from eventhub.web.forms import MultiCheckboxField, choices
+from eventhub.web.forms import CachedMessagesMeta, MultiCheckboxField, choices
 
 NAME_MAX = 200
 TEXT_MAX = 2000
@@ -64,6 +64,8 @@ def _optional_choice(mapping) -> list[SelectChoice]:
 
 class DetailsForm(FlaskForm):
     """What a participant can edit on their registration, email aside."""
+
+    Meta = CachedMessagesMeta  # the signup path validates a form in every request
 
     # Set on each event's form class (see _event_form_class): when each of its questions
     # is shown, keyed by field name, and for the page the field and answers that show it.
