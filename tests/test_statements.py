@@ -187,6 +187,12 @@ def test_an_edit_shows_at_once_though_the_event_page_is_kept_rendered(app, clien
     db.session.commit()
     page = client.get(public, headers=finnish).get_data(as_text=True)
     assert "Kyläverkosto" in page and "Kylähanke" not in page
+    # The calendars linked: the project's confirmed organisations, read per request.
+    organisation = factories.organisation(name="Kyläyhdistys ry", confirmed=True)
+    project.organisations.append(organisation)
+    db.session.commit()
+    page = client.get(public, headers=finnish).get_data(as_text=True)
+    assert f"/calendar/organisation/{organisation.id}.ics" in page
 
 
 def test_wtforms_own_messages_are_in_the_readers_language(app, client):

@@ -142,10 +142,11 @@ def render_event_page(event, form=None, status: int = 200, refusal: str | None =
 def event_parts(event) -> dict[str, Markup]:
     """The event page's parts that change only with the event's revision (its ``updated_at``,
     read with the event), the places' revision (the municipality's name), the project's
-    name and organiser (read with the event) and the reader's language, rendered once and
-    kept (:mod:`eventhub.web.fragments`). The places left, the form's token, the calendar
-    links (the project's organisations) and the format's parts (a hackathon's teams, a
-    forum's groups) are rendered per request."""
+    name and organiser (read with the event), the confirmed organisations that run it (their
+    calendars are linked; read per request, one query) and the reader's language, rendered
+    once and kept (:mod:`eventhub.web.fragments`). The places left (and the JSON-LD that
+    gives them), the form's token and the format's parts (a hackathon's teams, a forum's
+    groups) are rendered per request."""
     project = event.project
     key = (
         "event page",
@@ -153,14 +154,20 @@ def event_parts(event) -> dict[str, Markup]:
         event.updated_at,
         str(get_locale()),
         places.revision(),
-        (project.name, project.organiser) if project is not None else None,
+        None
+        if project is None
+        else (
+            project.name,
+            project.organiser,
+            tuple((o.id, o.name) for o in project.organisations if o.confirmed),
+        ),
     )
     return {
         name: fragments.kept(
             (*key, name),
             lambda name=name: get_template_attribute("events/_parts.html", name)(event),
         )
-        for name in ("when_where", "about")
+        for name in ("when_where", "about", "alternates", "calendar")
     }
 
 
