@@ -12,6 +12,7 @@ session, the CSRF token or counts that change between revisions (places left).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Hashable
 
@@ -19,13 +20,18 @@ from cachetools import LRUCache
 from flask import current_app
 from markupsafe import Markup
 
-SIZE = 2048  # parts; a few per event and language in use
+# Bounded by size, not count: a form's fields are a few kilobytes (about 4,000 characters
+# with the background questions), an event's facts a few hundred characters. 4 million
+# characters hold the parts of about 700 events in one language, and at most some 8 MB.
+SIZE = 4_000_000
 
 _lock = threading.Lock()
 
 
 def _cache() -> LRUCache:
-    return current_app.extensions.setdefault("eventhub_fragments", LRUCache(maxsize=SIZE))
+    return current_app.extensions.setdefault(
+        "eventhub_fragments", LRUCache(maxsize=SIZE, getsizeof=len)
+    )
 
 
 def kept(key: Hashable, render: Callable[[], Markup]) -> Markup:
@@ -38,6 +44,6 @@ def kept(key: Hashable, render: Callable[[], Markup]) -> Markup:
         html = render()
         if not isinstance(html, Markup):  # never keep text that was not escaped
             raise TypeError(f"a kept part must be Markup, not {type(html).__name__}")
-        with _lock:
+        with _lock, contextlib.suppress(ValueError):  # larger than the whole cache: not kept
             cache[key] = html
     return html
