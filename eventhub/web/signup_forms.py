@@ -326,8 +326,10 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
         [("", _l("Choose…"))] + [(str(mid), name) for mid, name in where.municipalities]
     )
     # What the form's fields depend on when nobody has filled them in: the form class's key
-    # and the places' revision; none when a format adds fields (a forum's groups fill up).
-    form.revision_key = None if key is None or with_format else (*key, country, places.revision())
+    # and the places' revision; none when a format adds fields (a forum's groups fill up)
+    # or the form starts with data (a participant's own details).
+    keep = key is not None and not with_format and not kwargs
+    form.revision_key = (*key, country, places.revision()) if keep else None
     return form
 
 
