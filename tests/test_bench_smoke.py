@@ -26,3 +26,14 @@ def test_benchmark_registers_through_the_real_signup_form(client):
     assert answer.status_code == 303, answer.get_data(as_text=True)[:500]
     registered = select(func.count()).where(Registration.event_id == event.id)
     assert db.session.scalar(registered) == 1
+
+
+def test_the_signup_profiler_runs_signups_and_reports_them(capsys):
+    """bench/profile_signup.py (docs/performance.md) signs people up through the real page
+    and form and prints what they cost."""
+    from bench import profile_signup
+
+    profile_signup.main(["-n", "3", "--rounds", "1", "--top", "3"])
+
+    report = capsys.readouterr().out
+    assert "Python function calls per signup" in report and "SQL statements" in report

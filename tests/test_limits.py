@@ -18,14 +18,16 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
-from eventhub import ROOT
+from eventhub import ROOT, create_app
 from eventhub.core.db import utcnow
 from eventhub.core.models import LoginSession, RateLimitCounter
 from eventhub.extensions import db
-from eventhub.limits import DatabaseStorage
+from eventhub.limits import DATABASE_LIMIT_STORAGE, DatabaseStorage
 from tests import factories
+from tests.helpers import signup
 
 LIMIT = 6
 ATTEMPTS = 24
@@ -133,3 +135,43 @@ def test_the_database_store_counts_fixed_windows_and_retention_forgets_old_count
         keys = set(conn.execute(select(RateLimitCounter.key)).scalars())
     assert keys == {"signin/203.0.113.7"}  # client addresses are not kept past their window
     assert set(db.session.scalars(select(LoginSession.token_hash))) == {"b" * 64}
+
+
+def test_a_counted_signup_reads_its_limit_headers_from_its_own_count(app, database_url):
+    """Each signup is counted in the database store with one statement; the RateLimit
+    headers come from what that statement returned (two more queries per signup before),
+    and they count down to the refusal."""
+    event = factories.event(capacity=None)
+    db.session.commit()
+    counted = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "RATELIMIT_STORAGE_URI": DATABASE_LIMIT_STORAGE,
+            "SIGNUP_RATE_LIMIT": "3 per minute",
+            "RATELIMIT_KEY_PREFIX": f"eh-test-{uuid.uuid4().hex}",
+        },
+        testing=True,
+    )
+    client = counted.test_client()
+    with counted.app_context():
+        engine = DatabaseStorage._engine()
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "rate_limit_counter" in statement:
+            seen.append(statement)
+
+    sa_event.listen(engine, "after_cursor_execute", record)
+    try:
+        remaining, statements = [], []
+        for i in range(4):
+            seen.clear()
+            answer = signup(client, event.id, email=f"person{i}@example.fi")
+            remaining.append((answer.status_code, answer.headers.get("X-RateLimit-Remaining")))
+            statements.append(len(seen))
+    finally:
+        sa_event.remove(engine, "after_cursor_execute", record)
+        with counted.app_context():
+            db.engine.dispose()
+    assert remaining == [(303, "2"), (303, "1"), (303, "0"), (429, "0")]
+    assert statements == [1, 1, 1, 1], seen

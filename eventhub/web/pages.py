@@ -10,14 +10,16 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
-from flask import current_app, render_template, request
+from flask import current_app, get_template_attribute, render_template, request
 from flask_babel import get_locale
+from markupsafe import Markup
 
 from eventhub.core.db import utcnow
 from eventhub.core.formatting import REGION_ZONE, format_locale
 from eventhub.core.models import Country, EventKind
-from eventhub.core.services import capacity, formats, listing, search
-from eventhub.web.signup_forms import build_form
+from eventhub.core.services import capacity, formats, listing, places, search
+from eventhub.web import fragments
+from eventhub.web.signup_forms import build_form, form_fields_html
 
 PAGE_SIZE = listing.PAGE_SIZE
 MONTHS_AHEAD = 12
@@ -124,11 +126,50 @@ def render_event_page(event, form=None, status: int = 200, refusal: str | None =
     """The event page with its signup form, with the errors of a submitted form or the
     reason a registration was refused; the formats add their parts (series, hackathon,
     programme) through the registry."""
+    form = form or build_form(event)
     return render_template(
         "events/detail.html",
         event=event,
-        form=form or build_form(event),
+        form=form,
+        cached_form_fields=form_fields_html(form, _form_fields),
+        parts=event_parts(event),
         availability=capacity.availability(event, event.places_taken),
         refusal=refusal,
         format_parts=formats.event_page_parts(event),
     ), status
+
+
+def event_parts(event) -> dict[str, Markup]:
+    """The event page's parts that change only with the event's revision (its ``updated_at``,
+    read with the event), the places' revision (the municipality's name), the project's
+    name and organiser (read with the event), the confirmed organisations that run it (their
+    calendars are linked; read per request, one query) and the reader's language, rendered
+    once and kept (:mod:`eventhub.web.fragments`). The places left (and the JSON-LD that
+    gives them), the form's token and the format's parts (a hackathon's teams, a forum's
+    groups) are rendered per request."""
+    project = event.project
+    key = (
+        "event page",
+        event.id,
+        event.updated_at,
+        str(get_locale()),
+        places.revision(),
+        None
+        if project is None
+        else (
+            project.name,
+            project.organiser,
+            tuple((o.id, o.name) for o in project.organisations if o.confirmed),
+        ),
+    )
+    return {
+        name: fragments.kept(
+            (*key, name),
+            lambda name=name: get_template_attribute("events/_parts.html", name)(event),
+        )
+        for name in ("when_where", "about", "alternates", "calendar")
+    }
+
+
+def _form_fields(form) -> Markup:
+    return get_template_attribute("registration/_form_fields.html", "form_fields")(form)

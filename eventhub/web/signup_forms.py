@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     EmailField,
@@ -49,7 +50,8 @@ from eventhub.core.numbers import parse_id
 from eventhub.core.services import annex, formats, organisations, places
 from eventhub.core.services import questions as question_rules
 from eventhub.core.services.signup import Companion, SignupData
-from eventhub.web.forms import MultiCheckboxField, choices
+from eventhub.web import fragments
+from eventhub.web.forms import CachedMessagesMeta, MultiCheckboxField, choices
 
 NAME_MAX = 200
 TEXT_MAX = 2000
@@ -66,6 +68,8 @@ def _optional_choice(mapping) -> list[SelectChoice]:
 
 class DetailsForm(FlaskForm):
     """What a participant can edit on their registration, email aside."""
+
+    Meta = CachedMessagesMeta  # the signup path validates a form in every request
 
     # Set on each event's form class (see _event_form_class): when each of its questions
     # is shown, keyed by field name, and for the page the field and answers that show it.
@@ -364,6 +368,7 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
     project = event.project
     annex_i = project is not None and project.collects_annex_i
     collects = project is not None and (project.collects_background or annex_i)
+    key = None
     if not isinstance(event, Event):  # a stand-in (a workshop series' common form): no revision
         cls = _event_form_class(event, base, collects, annex_i)
     else:
@@ -377,7 +382,8 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
                 forms[key] = cls
     # Where people come from: the municipalities of the event's country, and the places below
     # them where the country has any (a parish of a Latvian novads).
-    where = _places(places.event_country(event))
+    country = places.event_country(event)
+    where = _places(country)
     with_format = issubclass(base, SignupForm) and formats.has_signup_fields(event)
     if with_format or where.places:
 
@@ -405,7 +411,23 @@ def build_form(event: Event, base: type[DetailsForm] = SignupForm, **kwargs) -> 
     form.municipality.choices = choices(
         [("", _l("Choose…"))] + [(str(mid), name) for mid, name in where.municipalities]
     )
+    # What the form's fields depend on when nobody has filled them in: the form class's key
+    # and the places' revision; none when a format adds fields (a forum's groups fill up)
+    # or the form starts with data (a participant's own details).
+    keep = key is not None and not with_format and not kwargs
+    form.revision_key = (*key, country, places.revision()) if keep else None
     return form
+
+
+def form_fields_html(form: DetailsForm, render) -> Markup | None:
+    """The fields of a form nobody has filled in yet (a GET), rendered once per
+    :attr:`revision_key` and kept (:mod:`eventhub.web.fragments`), or None for a form that must
+    be rendered afresh (filled in, with errors, with per-request fields). ``render(form)``
+    renders them; the CSRF token and the organisation suggestions are never part of it."""
+    key = getattr(form, "revision_key", None)
+    if key is None or form.is_submitted() or form.errors:
+        return None
+    return fragments.kept(("form fields", *key), lambda: render(form))
 
 
 def _places(country) -> places.CountryChoices:

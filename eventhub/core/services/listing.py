@@ -32,9 +32,12 @@ MAX_PAGE = 1000
 
 
 def get_public_event(event_id: int) -> Event | None:
-    # The project comes in the same query: the signup form asks whether it collects
-    # background data (a lazy load would be a statement of its own).
-    event = db.session.get(Event, event_id, options=[joinedload(Event.project)])
+    # The project and the municipality come in the same query: the signup form asks whether
+    # the project collects background data and which country's places to offer (a lazy
+    # load would be a statement of its own).
+    event = db.session.get(
+        Event, event_id, options=[joinedload(Event.project), joinedload(Event.municipality)]
+    )
     if event is None or event.status not in PUBLIC_STATUSES:
         return None
     return event
