@@ -4,9 +4,21 @@ the page's language; no cookies; allowed sites set on the integrations page."""
 
 from __future__ import annotations
 
-import pytest
+import re
+import time
 
-from eventhub.core.models import AuditEntry, EmbedOrigin, EventKind, EventStatus
+import pytest
+from sqlalchemy import func
+
+from eventhub.core.models import (
+    AuditEntry,
+    EmbedOrigin,
+    Event,
+    EventKind,
+    EventStatus,
+    Registration,
+)
+from eventhub.core.services import embed
 from eventhub.extensions import db
 from tests import factories
 from tests.helpers import post_form, sign_in
@@ -205,3 +217,87 @@ def test_the_municipality_snippets_are_on_its_set_up_page(app, client, towns):
     assert element in page and "/embed/widget.js" in page
     assert f"/embed/all/events?municipality={towns['joensuu']}" in page
     assert "Tulevat tapahtumat: Joensuu" in page  # the link text in the town's language
+
+
+# --- The signup in the project widget's dialog ---------------------------------------------
+
+EMBED_TOKEN_RE = re.compile(r'name="embed_token" value="([^"]+)"')
+
+
+def event_id(title: str) -> int:
+    return db.session.scalars(db.select(Event.id).filter_by(title=title)).one()
+
+
+def registrations() -> int:
+    return db.session.scalar(db.select(func.count()).select_from(Registration))
+
+
+def frame_ancestors(response) -> str:
+    policy = response.headers["Content-Security-Policy"]
+    return next(p for p in policy.split("; ") if p.startswith("frame-ancestors")).split(" ", 1)[1]
+
+
+def embedded_signup(client, event: int, token: str | None = None, **fields):
+    if token is None:
+        page = client.get(f"/events/{event}?embed=1")
+        token = EMBED_TOKEN_RE.search(page.get_data(as_text=True)).group(1)
+    data = {"embed_token": token, "name": "Aino Korhonen", "email": "aino@example.fi",
+            "consent": "y", **fields}  # fmt: skip
+    return client.post(f"/events/{event}/register/embedded", data=data)
+
+
+def test_the_embedded_signup_page_is_framed_by_the_projects_sites_only(app, kanto):
+    visitor = app.test_client(use_cookies=False)  # a frame on another site: no cookies
+    workshop = event_id("Työpaja")
+    page = visitor.get(f"/events/{workshop}?embed=1")
+    assert page.status_code == 200
+    assert frame_ancestors(page) == f"http://localhost:8080 {SITE}"
+    assert "X-Frame-Options" not in page.headers and "Set-Cookie" not in page.headers
+    html = page.get_data(as_text=True)
+    assert f'action="/events/{workshop}/register/embedded"' in html
+    assert 'name="csrf_token"' not in html and EMBED_TOKEN_RE.search(html)
+    # Every other page as before: framed by nobody.
+    plain = visitor.get(f"/events/{workshop}")
+    assert frame_ancestors(plain) == "'none'" and plain.headers["X-Frame-Options"] == "DENY"
+    assert 'name="embed_token"' not in plain.get_data(as_text=True)
+    other = visitor.get(f"/events/{event_id('Muun hankkeen')}?embed=1")  # no sites allowed
+    assert frame_ancestors(other) == "'none'"
+
+
+def test_a_visitor_without_cookies_registers_once_in_the_dialog(app, kanto):
+    visitor = app.test_client(use_cookies=False)
+    workshop = event_id("Työpaja")
+    response = embedded_signup(visitor, workshop)
+    assert response.status_code == 200
+    assert "You have a place at Työpaja." in response.get_data(as_text=True)
+    assert frame_ancestors(response) == f"http://localhost:8080 {SITE}"
+    assert "Set-Cookie" not in response.headers
+    assert registrations() == 1
+    again = embedded_signup(visitor, workshop)  # the same address again: told by mail only
+    assert again.status_code == 200 and "aino@example.fi" in again.get_data(as_text=True)
+    assert registrations() == 1
+
+
+def test_a_forged_expired_or_other_events_token_is_refused(app, kanto):
+    visitor = app.test_client(use_cookies=False)
+    workshop, course = event_id("Työpaja"), event_id("Koulutus")
+    valid = embed.signup_token(workshop)
+    forged = valid[:-3] + ("AAA" if not valid.endswith("AAA") else "BBB")
+    expired = embed.signup_token(workshop, issued_at=int(time.time()) - 7 * 3600)
+    cases = {
+        forged: "could not be checked",
+        "": "could not be checked",
+        f"{workshop}.{int(time.time())}": "could not be checked",  # unsigned
+        expired: "had expired",
+        embed.signup_token(course): "another event",
+    }
+    for token, says in cases.items():
+        response = embedded_signup(visitor, workshop, token=token)
+        assert response.status_code == 400, token
+        assert says in response.get_data(as_text=True)
+        assert frame_ancestors(response) == f"http://localhost:8080 {SITE}"  # shown in the dialog
+    assert registrations() == 0
+    # The site's own form still needs the session's token.
+    plain = visitor.post(f"/events/{workshop}/register", data={"embed_token": valid,
+                         "name": "A", "email": "a@example.fi", "consent": "y"})  # fmt: skip
+    assert plain.status_code == 400 and registrations() == 0

@@ -147,7 +147,17 @@ def _filters(project: Project | None = None) -> EventFilters:
 
 
 def _project_listing(project: Project) -> dict:
-    return _listing(_filters(project), _("Upcoming events: %(name)s", name=project.name))
+    """A project's list; its widget opens each event's signup in a dialog (the page is framed
+    by the project's allowed sites: see eventhub.web.embedding) where the host page allows."""
+    listing = _listing(_filters(project), _("Upcoming events: %(name)s", name=project.name))
+    for item in listing["items"]:
+        item["embed_url"] = item["url"] + "?embed=1"
+    listing["dialog"] = {
+        "close": _("Close"),
+        "new_tab": _("Open in a new tab"),
+        "failed": _("The registration form cannot be shown on this site."),
+    }
+    return listing
 
 
 def _public_listing(filters: EventFilters) -> dict:

@@ -15,10 +15,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from eventhub.core.models import AgeBand
-from eventhub.core.services import capacity, formats, ical, listing
+from eventhub.core.services import capacity, embed, formats, ical, listing
 from eventhub.core.services import registration as service
-from eventhub.extensions import db, signup_limit
+from eventhub.extensions import csrf, db, signup_limit
 from eventhub.registration import bp
+from eventhub.web import embedding
 from eventhub.web.calendar_links import feed_links
 from eventhub.web.pages import render_event_page
 from eventhub.web.signup_forms import (
@@ -34,25 +35,49 @@ from eventhub.web.signup_forms import (
 @signup_limit
 def register(event_id: int):
     event = listing.get_public_event(event_id) or abort(404)
-    form = build_form(event)
+    return _register(event, build_form(event), embedded=False)
+
+
+@bp.route("/events/<int:event_id>/register/embedded", methods=["POST"])
+@csrf.exempt  # its own token instead, which needs no cookie: see eventhub.web.embedding
+@signup_limit
+def register_embedded(event_id: int):
+    """The signup form of the project widget's dialog, framed on an allowed site."""
+    event = listing.get_public_event(event_id) or abort(404)
+    try:
+        embed.check_signup_token(request.form.get("embed_token", ""), event.id)
+    except embed.SignupTokenRefused as refused:
+        return embedding.render_framed(
+            event, "errors.html", 400, code=400, title=_("Bad request"), message=refused.message
+        )
+    return _register(event, build_form(event, meta={"csrf": False}), embedded=True)
+
+
+def _register(event, form, embedded: bool):
     if form.asks_for_special_questions(request.form):
-        return render_event_page(event, form)
+        return render_event_page(event, form, embedded=embedded)
     if not form.validate_on_submit():
-        return render_event_page(event, form, status=422)
+        return render_event_page(event, form, status=422, embedded=embedded)
     try:
         result = service.register(event.id, form.signup_data(str(get_locale()), form.email.data))
     except service.RegistrationRefused as refused:
         db.session.rollback()
-        return render_event_page(event, form, status=409, refusal=refused.reason.value)
+        return render_event_page(event, form, status=409, refusal=refused.reason.value,
+                                 embedded=embedded)  # fmt: skip
     except service.CompanionRefused as refused:
         db.session.rollback()
         flash(refused.message, "error")
-        return render_event_page(event, form, status=409)
+        return render_event_page(event, form, status=409, embedded=embedded)
+    event_id = event.id  # read before the commit expires the row
     db.session.commit()
     # Committed: from here on nothing may touch the database (event.id would reload the
     # expired row), so that a connection lost now cannot turn the answer into an error.
     for note in result.notes:  # e.g. a chosen discussion group was full
         flash(note, "error")
+    if embedded:
+        # No session in a frame on another site: the answer is this response itself, shown
+        # only to the browser that posted (the host page cannot read another site's frame).
+        return _embedded_outcome(event_id, result, form.email.data)
     if result.outcome == service.Outcome.CREATED:
         # This browser made the registration: it may see it at once (see docs/privacy.md).
         session["signed_up"] = {"event": event_id, "token": result.token}
@@ -60,6 +85,22 @@ def register(event_id: int):
     # A repeat: the address may not be the typist's own, so the answer goes by mail only.
     session["signup_email"] = form.email.data
     return redirect(url_for("registration.check_email", event_id=event_id), 303)
+
+
+def _embedded_outcome(event_id: int, result, email: str):
+    """What the dialog shows after the post: the same pages as the redirects lead to."""
+    event = listing.get_public_event(event_id) or abort(404)
+    if result.outcome == service.Outcome.CREATED:
+        registration = service.by_token(result.token)
+        if registration is not None:
+            return embedding.render_framed(
+                event,
+                "registration/signed_up.html",
+                registration=registration,
+                token=service.lasting_token(registration),
+                position=capacity.waitlist_position(registration),
+            )
+    return embedding.render_framed(event, "registration/check_email.html", email=email)
 
 
 @bp.route("/events/<int:event_id>/registered")

@@ -117,4 +117,15 @@
     });
     update(false);
   }
+
+  /* In the project widget's dialog on another site (eventhub.web.embedding): tell the widget
+   * that the page loaded, so that it keeps the dialog rather than opening a new tab. The
+   * message says nothing else. Escape pressed in the frame closes the dialog, as it does
+   * outside it (key presses in a frame do not reach the page around it). */
+  if (document.documentElement.hasAttribute("data-embedded") && window.parent !== window) {
+    window.parent.postMessage({ eventhub: "loaded" }, "*");
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") window.parent.postMessage({ eventhub: "close" }, "*");
+    });
+  }
 })();

@@ -17,8 +17,8 @@ from markupsafe import Markup
 from eventhub.core.db import utcnow
 from eventhub.core.formatting import REGION_ZONE, format_locale
 from eventhub.core.models import Country, EventKind
-from eventhub.core.services import capacity, formats, listing, places, search
-from eventhub.web import fragments
+from eventhub.core.services import capacity, embed, formats, listing, places, search
+from eventhub.web import embedding, fragments
 from eventhub.web.signup_forms import build_form, form_fields_html
 
 PAGE_SIZE = listing.PAGE_SIZE
@@ -122,12 +122,19 @@ def _months() -> list[tuple[str, str]]:
     return months
 
 
-def render_event_page(event, form=None, status: int = 200, refusal: str | None = None):
+def render_event_page(
+    event, form=None, status: int = 200, refusal: str | None = None, embedded: bool = False
+):
     """The event page with its signup form, with the errors of a submitted form or the
     reason a registration was refused; the formats add their parts (series, hackathon,
-    programme) through the registry."""
-    form = form or build_form(event)
-    return render_template(
+    programme) through the registry.
+
+    ``embedded``: the page in the project widget's dialog on another site (see
+    :mod:`eventhub.web.embedding`): its form carries a signed token instead of the session's
+    CSRF token, and the page may be framed by the project's allowed sites.
+    """
+    form = form or build_form(event, meta={"csrf": not embedded})
+    page = render_template(
         "events/detail.html",
         event=event,
         form=form,
@@ -136,7 +143,12 @@ def render_event_page(event, form=None, status: int = 200, refusal: str | None =
         availability=capacity.availability(event, event.places_taken),
         refusal=refusal,
         format_parts=formats.event_page_parts(event),
-    ), status
+        embedded=embedded,
+        embed_token=embed.signup_token(event.id) if embedded else None,
+    )
+    if embedded:
+        return embedding.framed((page, status), event)
+    return page, status
 
 
 def event_parts(event) -> dict[str, Markup]:

@@ -119,9 +119,16 @@ def test_a_visitor_finds_an_event_in_the_widget_and_registers(site, pages, host,
     pages.check(page, "widget-host", "fi", data=(title, site.project_name, "Kylätalo", "Joensuu"))
     assert page.context.cookies() == []  # nothing set by the widget, on either site
 
+    # The municipality's policy forbids frames (default-src 'none', no frame-src): no dialog,
+    # the event opens in a new tab as on a site without the widget's dialog.
     with page.context.expect_page() as opened:
         link.click()
     event_page = opened.value
+    expect(element.get_by_role("dialog")).to_have_count(0)
+    # The browser reports the frame the host refused: that is how the widget learns it.
+    refused = [e for e in pages.console_errors if "Framing" in e and site.url in e]
+    assert refused, pages.console_errors
+    pages.console_errors.clear()
     expect(event_page.get_by_role("heading", level=1)).to_have_text(title)
     event_page.get_by_label(t(site, "fi", "Full name"), exact=True).fill("Aino Mäkelä")
     event_page.get_by_label(t(site, "fi", "Email"), exact=True).fill("aino.widget@example.fi")
@@ -148,6 +155,62 @@ def test_a_visitor_finds_an_event_in_the_widget_and_registers(site, pages, host,
     frame = page.frame_locator("iframe")
     expect(frame.get_by_role("link", name=title)).to_be_visible()
     pages.check(page, "widget-frame-host", "fi", data=(title, site.project_name))
+
+
+def test_a_visitor_registers_in_the_widgets_dialog(site, pages, host, mailbox):
+    """A site that allows eventhub's frames: the event's signup opens in a dialog over the
+    page, the visitor registers in it without any cookie, and the dialog closes back to the
+    event's link."""
+    title = "Kylän kirjapiiri"
+    site.event(title=title, capacity=5, venue="Kylätalo")
+    widget, _iframe = copy_snippets(site, pages, host.origin)
+    host.show(widget)
+    host.policy = (
+        f"default-src 'none'; script-src {site.url}; connect-src {site.url}; "
+        f"frame-src {site.url}; style-src 'self'; img-src 'self'"
+    )
+    page = pages.open("fi", viewport=PHONE)
+    page.goto(host.origin)
+    element = page.locator("eventhub-events")
+    link = element.get_by_role("link", name=title)
+    link.click()
+    dialog = element.get_by_role("dialog", name=title)
+    expect(dialog).to_be_visible()
+    close = dialog.get_by_role("button", name=t(site, "fi", "Close"), exact=True)
+    expect(close).to_be_focused()
+    assert len(page.context.pages) == 1  # no new tab
+    frame = page.frame_locator("eventhub-events iframe")
+    expect(frame.get_by_role("heading", level=1)).to_have_text(title)
+    data = (title, site.project_name, "Kylätalo", "Joensuu")
+    pages.check(page, "widget-dialog-host", "fi", data=data)
+
+    frame.get_by_label(t(site, "fi", "Full name"), exact=True).fill("Eino Kylä")
+    frame.get_by_label(t(site, "fi", "Email"), exact=True).fill("eino.dialog@example.fi")
+    frame.get_by_label(t(site, "fi", "Age"), exact=True).select_option(index=2)
+    frame.get_by_label(
+        t(
+            site,
+            "fi",
+            "I have read the privacy notice and agree that my details are used for this event.",
+        )
+    ).check()
+    frame.get_by_role("button", name=t(site, "fi", "Register"), exact=True).click()
+    expect(frame.locator("#signup-outcome")).to_have_text(
+        t(site, "fi", "You have a place at %(title)s.", title=title)
+    )
+    assert page.context.cookies() == []  # the signup used none, on either site
+    pages.check(page, "widget-dialog-done", "fi", data=data)
+    page.keyboard.press("Escape")
+    expect(element.get_by_role("dialog")).to_have_count(0)
+    expect(link).to_be_focused()
+
+    # Opened again, the close button closes it; the list counts the place taken after reload.
+    link.click()
+    element.get_by_role("button", name=t(site, "fi", "Close"), exact=True).click()
+    expect(element.get_by_role("dialog")).to_have_count(0)
+    expect(link).to_be_focused()
+    page.reload()
+    expect(element.locator("li", has_text=title)).to_contain_text("4")
 
 
 def test_without_javascript_the_snippet_is_a_link_to_the_list(site, pages, host):

@@ -7,9 +7,12 @@ list may be framed by them (CSP ``frame-ancestors``); no other site gets either.
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
+from flask import current_app
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, Signer
 from sqlalchemy import select
 
 from eventhub.core.models import EmbedOrigin, Project, User
@@ -86,3 +89,50 @@ def allowed(project_id: int, origin: str | None) -> bool:
     except OriginRefused:
         return False
     return origin in origins_of(project_id)
+
+
+# --- The signup form in the widget's dialog --------------------------------------------------
+#
+# Framed on another site, the signup page cannot count on its own session cookie: browsers
+# block third-party cookies, and a SameSite=Lax cookie is never sent to a page framed by
+# another site. So that form carries its own CSRF token, which no cookie backs: an HMAC of
+# (purpose, event, time issued) under the app's secret. See docs/privacy.md ("Signing up in
+# the widget's dialog") for why that is enough there, and only there.
+
+_SIGNUP_SALT = "eventhub.embed-signup"
+SIGNUP_TOKEN_MAX_AGE = 6 * 3600  # a phone left open on the form still sends it
+
+
+class SignupTokenRefused(Refused):
+    pass
+
+
+def _signer() -> Signer:
+    return Signer(current_app.config["SECRET_KEY"], salt=_SIGNUP_SALT)
+
+
+def signup_token(event_id: int, issued_at: int | None = None) -> str:
+    """The token of the embedded signup form of ``event_id``, issued now."""
+    issued = int(time.time()) if issued_at is None else issued_at
+    return _signer().sign(f"{event_id}.{issued}").decode()
+
+
+def check_signup_token(token: str, event_id: int) -> None:
+    """:class:`SignupTokenRefused` unless ``token`` was issued by this site for this event's
+    signup form within :data:`SIGNUP_TOKEN_MAX_AGE`."""
+    try:
+        value = _signer().unsign(token or "").decode()
+        token_event, issued = (int(part) for part in value.split("."))
+    except (BadSignature, ValueError):
+        raise SignupTokenRefused(
+            _("The form could not be checked. Nothing was saved: reload the page and try again.")
+        ) from None
+    if token_event != event_id:
+        raise SignupTokenRefused(
+            _("The form was for another event. Nothing was saved: reload the page and try again.")
+        )
+    age = int(time.time()) - issued
+    if age > SIGNUP_TOKEN_MAX_AGE or age < -60:
+        raise SignupTokenRefused(
+            _("The form had expired. Nothing was saved: reload the page and try again.")
+        )
