@@ -213,6 +213,13 @@ def _select_locale() -> str:
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
+    # The signup page framed in a project widget's dialog (and its POST) gets no cookie on
+    # the host's site: it speaks the host page's language, which its address names.
+    framed = (
+        request.args.get("embed") == "1" or request.endpoint == "registration.register_embedded"
+    )
+    if framed and request.args.get("lang") in languages:
+        return request.args["lang"]
     chosen = session.get("locale")
     if chosen in languages:
         return chosen

@@ -254,7 +254,7 @@ def test_the_embedded_signup_page_is_framed_by_the_projects_sites_only(app, kant
     assert frame_ancestors(page) == f"http://localhost:8080 {SITE}"
     assert "X-Frame-Options" not in page.headers and "Set-Cookie" not in page.headers
     html = page.get_data(as_text=True)
-    assert f'action="/events/{workshop}/register/embedded"' in html
+    assert f'action="/events/{workshop}/register/embedded?lang=en"' in html
     assert 'name="csrf_token"' not in html and EMBED_TOKEN_RE.search(html)
     # Every other page as before: framed by nobody.
     plain = visitor.get(f"/events/{workshop}")
@@ -276,6 +276,29 @@ def test_a_visitor_without_cookies_registers_once_in_the_dialog(app, kanto):
     again = embedded_signup(visitor, workshop)  # the same address again: told by mail only
     assert again.status_code == 200 and "aino@example.fi" in again.get_data(as_text=True)
     assert registrations() == 1
+
+
+def test_the_dialog_speaks_the_host_pages_language_not_the_browsers(app, kanto):
+    """A framed page has no cookie to remember a language: the widget's list names the host
+    page's in each event's address, and the page and its POST keep it."""
+    visitor = app.test_client(use_cookies=False)
+    listing = visitor.get("/embed/KANTO/events.json?lang=lv", headers={"Origin": SITE}).get_json()
+    [item] = [i for i in listing["items"] if i["title"] == "Työpaja"]
+    finnish_browser = {"Accept-Language": "fi"}
+    page = visitor.get(item["embed_url"], headers=finnish_browser)
+    html = page.get_data(as_text=True)
+    assert '<html lang="lv"' in html
+    action = re.search(r'<form method="post" action="([^"]+)"', html).group(1)
+    assert action.endswith("?lang=lv")
+    token = EMBED_TOKEN_RE.search(html).group(1)
+    data = {"embed_token": token, "name": "Aino Korhonen", "email": "aino@example.fi",
+            "consent": "y"}  # fmt: skip
+    answer = visitor.post(action, data=data, headers=finnish_browser)
+    assert answer.status_code == 200 and '<html lang="lv"' in answer.get_data(as_text=True)
+    assert registrations() == 1
+    # Without the widget's word, the site's own pages follow the browser as before.
+    plain = visitor.get(f"/events/{event_id('Työpaja')}?lang=lv", headers=finnish_browser)
+    assert '<html lang="fi"' in plain.get_data(as_text=True)
 
 
 def test_a_forged_expired_or_other_events_token_is_refused(app, kanto):

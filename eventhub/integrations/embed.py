@@ -23,6 +23,8 @@ page's (``lang`` of the element or of its document) when the site speaks it.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import abort, current_app, jsonify, render_template, request, send_from_directory
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
@@ -151,7 +153,11 @@ def _project_listing(project: Project) -> dict:
     by the project's allowed sites: see eventhub.web.embedding) where the host page allows."""
     listing = _listing(_filters(project), _("Upcoming events: %(name)s", name=project.name))
     for item in listing["items"]:
-        item["embed_url"] = item["url"] + "?embed=1"
+        # The framed page sends no cookie to remember a language: its address names the
+        # host page's.
+        item["embed_url"] = (
+            item["url"] + "?" + urlencode({"embed": "1", "lang": listing["language"]})
+        )
     listing["dialog"] = {
         "close": _("Close"),
         "new_tab": _("Open in a new tab"),
