@@ -17,6 +17,7 @@ from eventhub.core.db import utcnow
 from eventhub.core.models import (
     AuditEntry,
     DeliveryStatus,
+    Registration,
     Webhook,
     WebhookDelivery,
 )
@@ -443,3 +444,19 @@ def test_https_receivers_must_show_a_valid_certificate(client, kanto, tmp_path):
         assert "CERTIFICATE_VERIFY_FAILED" in delivery.last_error
     finally:
         receiver.close()
+
+
+def test_each_companion_is_a_registration_an_integration_hears_of(client, kanto, receiver):
+    assert add_hook(client, kanto, receiver.url).status_code == 303
+    hook = the_hook()
+    family = factories.event(title="Perhepäivä", project=kanto, capacity=5, max_companions=2)
+    db.session.commit()
+    answer = signup(client, family.id, companion_0_name="Eero", companion_1_name="Ilona")
+    assert answer.status_code == 303
+    webhooks.drain(100)
+    bodies = [verified(hook.secret, r) for r in receiver.accepted()]
+    rows = db.session.scalars(
+        db.select(Registration.id).where(Registration.event_id == family.id)
+    ).all()
+    assert [b["action"] for b in bodies] == ["registration.created"] * 3
+    assert sorted(b["registration_id"] for b in bodies) == sorted(rows)

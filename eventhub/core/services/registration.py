@@ -207,7 +207,7 @@ def _register(
     annex.apply(registration, data.annex, data.special)
     group = zip(data.companions, statuses[1:], strict=True)
     for i, (companion, companion_status) in enumerate(group):
-        row, row_token = _add_companion(
+        row = _add_companion(
             registration, companion, companion_status, with_address.get(i), companion_rows
         )
         if notify and row.person.email:
@@ -218,7 +218,9 @@ def _register(
     notes = formats.after_register(registration, data, created=True)
     if notify:
         messages.registration_received(registration)
-    webhooks.emit(webhooks.Action.REGISTRATION_CREATED, event, registration_id=registration.id)
+    # Each companion is a registration of their own: an integration hears of each.
+    for made in (registration, *registration.companions):
+        webhooks.emit(webhooks.Action.REGISTRATION_CREATED, event, registration_id=made.id)
     metrics.registration_made(status.value)
     return SignupResult(Outcome.CREATED, registration, notes, token)
 
@@ -441,9 +443,10 @@ def _add_companion(
     status: RegistrationStatus,
     person: Person | None,
     earlier: dict[int, Registration],
-) -> tuple[Registration, str]:
+) -> Registration:
     """One companion's own registration: a place, a waiting-list spot and a check-in of
-    their own, in the lead's queue entry."""
+    their own, in the lead's queue entry. Their mail carries a signed link of its own (the
+    token made here is kept only as its hash)."""
     answers = questions.companion_answers(lead.event.questions, companion.answers)
     if person is None:
         # No address: a person of their own, reached through the lead.
@@ -454,7 +457,7 @@ def _add_companion(
     row.lead = lead
     row.status = status
     row.queue_no = lead.queue_no
-    token, row.manage_token_hash = new_token()  # also managed through the lead's link
+    _token, row.manage_token_hash = new_token()  # also managed through the lead's link
     row.organisation = None
     row.municipality_id = lead.municipality_id
     row.place_id = lead.place_id
@@ -466,7 +469,7 @@ def _add_companion(
     row.confirmed_at = utcnow() if status == RegistrationStatus.CONFIRMED else None
     db.session.add(row)
     db.session.flush()
-    return row, token
+    return row
 
 
 def group_of(registration: Registration) -> list[Registration]:
