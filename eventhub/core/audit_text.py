@@ -114,6 +114,14 @@ SENTENCES = {
     "municipality_edited": _l("%(who)s corrected the municipality %(name)s."),
     "place_added": _l("%(who)s added the place %(name)s."),
     "place_edited": _l("%(who)s corrected the place %(name)s."),
+    "municipality_deleted": _l("%(who)s deleted the unused municipality %(deleted)s."),
+    "place_deleted": _l("%(who)s deleted the unused place %(deleted)s."),
+    "municipalities_merged": _l(
+        "%(who)s merged %(merged)s into the municipality %(name)s (records moved: %(count)s)."
+    ),
+    "places_merged": _l(
+        "%(who)s merged %(merged)s into the place %(name)s (records moved: %(count)s)."
+    ),
     "organisation_added": _l("%(who)s added the organisation %(name)s."),
     "organisation_edited": _l("%(who)s edited and confirmed the organisation %(name)s."),
     "organisation_confirmed": _l("%(who)s confirmed the organisation %(name)s."),
@@ -204,6 +212,7 @@ def _sentence(
         "name": names.get((e.object_type, e.object_id), missing),
         "project": projects.get(details.get("project_id"), "–"),
         "merged": details.get("merged_name", "–"),
+        "deleted": details.get("deleted_name", "–"),
         "role": labels.ROLE_LABELS.get(Role(role), role) if role in set(Role) else "–",
         "count": details.get("count", details.get("recipients", details.get("moved", "–"))),
         "before": details.get("before", "–"),

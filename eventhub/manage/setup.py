@@ -2,6 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from eventhub.core.models import Country, EventKind, Municipality, Place
@@ -194,3 +195,96 @@ def rename_place(municipality_id: int, place_id: int):
         failed_place=place_id,
         snippets=municipality_snippets(municipality),
     ), 422
+
+
+# --- deleting a mistyped municipality or place, or merging it into the right one -----------
+
+# How a refusal names the records that use a municipality or place, by table. A table added
+# later without a label here is named by its table name rather than left out.
+_USE_LABELS = {
+    "organisation": lambda n: ngettext("%(num)d organisation", "%(num)d organisations", n),
+    "person": lambda n: ngettext("%(num)d person", "%(num)d persons", n),
+    "project_municipality": lambda n: ngettext("%(num)d project", "%(num)d projects", n),
+    "event": lambda n: ngettext("%(num)d event", "%(num)d events", n),
+    "registration": lambda n: ngettext("%(num)d registration", "%(num)d registrations", n),
+    "attendance": lambda n: ngettext("%(num)d attendance", "%(num)d attendances", n),
+}
+
+
+def _uses_text(found: dict[str, int]) -> str:
+    return ", ".join(
+        _USE_LABELS[table](count) if table in _USE_LABELS else f"{table}: {count}"
+        for table, count in found.items()
+    )
+
+
+def _to_remove(municipality_id: int, place_id: int | None):
+    municipality = db.get_or_404(Municipality, municipality_id)
+    target: Municipality | Place = municipality
+    if place_id is not None:
+        target = db.get_or_404(Place, place_id)
+        if target.municipality_id != municipality_id:
+            abort(404)
+    if not access.may_remove_place(current_user, target):
+        abort(404)
+    return municipality, target
+
+
+def _remove_page(municipality, target, error: str | None = None, code: int = 200):
+    found = places.uses(target)
+    return render_template(
+        "manage/setup/remove_place.html",
+        municipality=municipality,
+        target=target,
+        is_place=isinstance(target, Place),
+        uses=_uses_text(found) if found else "",
+        candidates=places.merge_candidates(target) if found else [],
+        error=error,
+    ), code
+
+
+def _back(municipality, target):
+    if isinstance(target, Place):
+        return redirect(url_for("manage.edit_municipality", municipality_id=municipality.id), 303)
+    return redirect(url_for("manage.places_list", country=municipality.country.value), 303)
+
+
+@bp.route("/places/<int:municipality_id>/delete", methods=["GET", "POST"])
+@bp.route("/places/<int:municipality_id>/places/<int:place_id>/delete", methods=["GET", "POST"])
+@manager_required
+def delete_place(municipality_id: int, place_id: int | None = None):
+    """A confirmation page; deleting what nothing uses, or offering to merge it."""
+    municipality, target = _to_remove(municipality_id, place_id)
+    if request.method == "GET":  # CSRFProtect checks every POST
+        return _remove_page(municipality, target)
+    name, back = target.name, _back(municipality, target)
+    try:
+        places.delete(current_user, target)
+    except places.InUse:
+        db.session.rollback()
+        return _remove_page(municipality, target, code=409)
+    db.session.commit()
+    flash(_("%(name)s has been deleted.", name=name), "ok")
+    return back
+
+
+@bp.route("/places/<int:municipality_id>/merge", methods=["POST"])
+@bp.route("/places/<int:municipality_id>/places/<int:place_id>/merge", methods=["POST"])
+@manager_required
+def merge_place(municipality_id: int, place_id: int | None = None):
+    municipality, target = _to_remove(municipality_id, place_id)
+    model = Place if isinstance(target, Place) else Municipality
+    keep = db.session.get(model, request.form.get("other", type=int) or 0)
+    name = target.name
+    if keep is None or not access.may_remove_place(current_user, keep):
+        return _remove_page(municipality, target, _("Choose where to merge it."), 422)
+    try:
+        places.merge(current_user, keep, target)
+    except places.NotMergeable:
+        db.session.rollback()
+        return _remove_page(municipality, target, _("Choose where to merge it."), 422)
+    db.session.commit()
+    flash(_("%(name)s has been merged into %(other)s.", name=name, other=keep.name), "ok")
+    if isinstance(keep, Place):
+        return redirect(url_for("manage.edit_municipality", municipality_id=municipality.id), 303)
+    return redirect(url_for("manage.edit_municipality", municipality_id=keep.id), 303)

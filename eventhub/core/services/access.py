@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import Select, false, or_, select, true
+from sqlalchemy import exists as exists_
 
 from eventhub.core.models import Event, Organisation, Project, Role, User, WorkshopSeries
 from eventhub.core.models.user import user_event, user_project
-from eventhub.core.services import organisations
+from eventhub.core.services import organisations, places
 from eventhub.extensions import db
 
 
@@ -209,3 +210,16 @@ def roles_to_give(user: User) -> list[Role]:
     if user.role == Role.MANAGER:
         return [Role.MANAGER, Role.CHECKIN]
     return []
+
+
+def may_remove_place(user: User, target) -> bool:
+    """May delete a municipality or place, or merge it into another: an admin always; a
+    manager when no record of another project refers to it (records of no project, a person
+    or an organisation, are shared, as the municipalities and places are)."""
+    if is_admin(user):
+        return True
+    if user.role != Role.MANAGER:
+        return False
+    mine = select(user_project.c.project_id).where(user_project.c.user_id == user.id)
+    others = select(Project.id).where(places.project_uses(target), Project.id.not_in(mine))
+    return db.session.scalar(select(exists_(others))) is False
