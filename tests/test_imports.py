@@ -26,9 +26,11 @@ from eventhub.core.models import (
     Headcount,
     ImportBatch,
     ImportStatus,
+    Municipality,
     Organisation,
     OutboxMessage,
     Person,
+    Place,
     Registration,
     RegistrationStatus,
     Role,
@@ -349,6 +351,46 @@ def test_attendance_sheet_adds_walk_ins_and_checks_in_the_registered_without_mai
     # Once recorded, the same sheet adds nobody.
     _t, page = preview_of(client, upload(client, project, data, "sheet.csv", "attendance", event))
     assert "Rows already there (not added again): 3" in page
+
+
+def test_attendance_places_are_found_within_their_municipality(setup, client):
+    project, joensuu = setup
+    lieksa = db.session.scalar(select(Municipality).where(Municipality.name == "Lieksa"))
+    reijola = Place(municipality=joensuu, name="Reijola")
+    db.session.add_all([reijola, Place(municipality=lieksa, name="Pankakoski")])
+    event = factories.event(project_id=project.id, starts_at=utcnow() - timedelta(days=7))
+    db.session.commit()
+    template = client.get(f"/organiser/projects/{project.id}/imports/template/attendance.csv")
+    assert "Municipality,Place," in template.data.decode("utf-8-sig")
+
+    # A place of another municipality, an unknown one, one without a municipality: each is
+    # its row's error, and nothing of the file is written (the good row neither).
+    bad = (
+        b"Name,Municipality,Place\r\n"
+        b"Aino,JOENSUU,reijola\r\n"
+        b"Pekka,Joensuu,Pankakoski\r\n"
+        b"Liisa,Joensuu,Atlantis\r\n"
+        b"Matti,,Reijola\r\n"
+    )
+    token, page = preview_of(client, upload(client, project, bad, "s.csv", "attendance", event))
+    page = page.replace("&#34;", '"')
+    assert "There is no place “Pankakoski” in Joensuu." in page
+    assert "There is no place “Atlantis” in Joensuu." in page
+    assert "The place “Reijola” needs its municipality in the same row." in page
+    assert f"/organiser/imports/{token}/confirm" not in page
+    confirm(client, token)
+    assert count(Attendance) == 0 and count(Person) == 0
+
+    # Accents and case aside, a place of the row's municipality is taken onto the row.
+    good = "Name,Municipality,Place\r\nAino,JOENSUU,réijola\r\nPekka,Lieksa,\r\n".encode()
+    token, page = preview_of(client, upload(client, project, good, "s.csv", "attendance", event))
+    assert "Reijola" in page  # the preview names the place found
+    confirm(client, token)
+    rows = db.session.scalars(select(Attendance).order_by(Attendance.id)).all()
+    assert [(a.walk_in_name, a.municipality_id, a.place_id) for a in rows] == [
+        ("Aino", joensuu.id, reijola.id),
+        ("Pekka", lieksa.id, None),
+    ]
 
 
 def test_past_events_with_headcounts_and_outreach(setup, client):

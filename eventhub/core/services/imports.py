@@ -37,6 +37,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select, update
 
 from eventhub.core import labels
+from eventhub.core import text as folding
 from eventhub.core.db import utcnow
 from eventhub.core.models import (
     Attendance,
@@ -54,6 +55,7 @@ from eventhub.core.models import (
     Municipality,
     Organisation,
     Person,
+    Place,
     Project,
     Registration,
     User,
@@ -106,6 +108,7 @@ COLUMNS: dict[ImportKind, tuple[ImportColumn, ...]] = {
         ImportColumn("email", _l("Email")),
         ImportColumn("organisation", _l("Organisation")),
         ImportColumn("municipality", _l("Municipality")),
+        ImportColumn("place", _l("Place")),
         ImportColumn("gender", _l("Gender"), background=True),
         ImportColumn("age_band", _l("Age band"), background=True),
         ImportColumn("labour_status", _l("Labour-market status"), background=True),
@@ -346,6 +349,11 @@ class _Lookups:
         self.municipalities: dict[str, list[Municipality]] = {}
         for m in db.session.scalars(select(Municipality)):
             self.municipalities.setdefault(fold(m.name), []).append(m)
+        # A place is named within its municipality (two municipalities may have a "Kylä").
+        self.places: dict[tuple[int, str], int] = {}
+        if kind == ImportKind.ATTENDANCE:
+            for place in db.session.scalars(select(Place)):
+                self.places[(place.municipality_id, _place_key(place.name))] = place.id
         self.organisations: dict[str, Organisation] = {}
         for org in db.session.scalars(
             select(Organisation).order_by(Organisation.confirmed.desc(), Organisation.id.desc())
@@ -379,6 +387,31 @@ class _Lookups:
         if len(found) > 1:
             raise ValueError(_("There are several municipalities called “%(name)s”.", name=text))
         return found[0].id
+
+    def place(self, cell: Any, municipality_id: int | None) -> int | None:
+        """A place by name within the row's municipality, accents and case aside."""
+        text = _text(cell)
+        if not text:
+            return None
+        if municipality_id is None:
+            raise ValueError(
+                _("The place “%(name)s” needs its municipality in the same row.", name=text)
+            )
+        found = self.places.get((municipality_id, _place_key(text)))
+        if found is None:
+            municipality = db.session.get(Municipality, municipality_id)
+            raise ValueError(
+                _(
+                    "There is no place “%(name)s” in %(municipality)s.",
+                    name=text,
+                    municipality=municipality.name if municipality else "?",
+                )
+            )
+        return found
+
+
+def _place_key(name: str) -> str:
+    return " ".join(folding.fold(name).split())
 
 
 def stage(
@@ -522,6 +555,7 @@ def _attendance_row(values: dict, lookups: _Lookups, context: dict) -> dict:
         "organisation": _text(values.get("organisation"))[:200],
         "municipality_id": lookups.municipality(values.get("municipality")),
     }
+    row["place_id"] = lookups.place(values.get("place"), row["municipality_id"])
     for key, choices in (
         ("gender", lookups.gender),
         ("age_band", lookups.age_band),
@@ -851,6 +885,7 @@ def _add_attendance(
             organisation=organisation(r["organisation"], r["municipality_id"])
             or (registration.organisation if registration is not None else None),
             municipality_id=r["municipality_id"],
+            place_id=r.get("place_id"),
             walk_in_name=None if registration is not None else r["name"],
             gender=r["gender"],
             age_band=r["age_band"],
@@ -1020,6 +1055,11 @@ def preview(batch: ImportBatch, limit: int = PREVIEW_ROWS) -> list[tuple[int, li
     """The first staged rows as the preview shows them: names, not ids."""
     project = batch.project
     municipalities = dict(db.session.execute(select(Municipality.id, Municipality.name)).all())
+    places = (
+        dict(db.session.execute(select(Place.id, Place.name)).all())
+        if batch.kind == ImportKind.ATTENDANCE
+        else {}
+    )
     topics = dict(
         db.session.execute(
             select(GuidanceTopic.id, GuidanceTopic.name).where(
@@ -1037,6 +1077,8 @@ def preview(batch: ImportBatch, limit: int = PREVIEW_ROWS) -> list[tuple[int, li
     def cell(row: dict, key: str) -> str:
         if key == "municipality":
             return municipalities.get(row.get("municipality_id") or 0, "")
+        if key == "place":
+            return places.get(row.get("place_id") or 0, "")
         if key == "topics":
             return "; ".join(topics.get(t, "?") for t in row["topic_ids"])
         if key == "date":
